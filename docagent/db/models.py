@@ -86,7 +86,7 @@ class Document(Base):
         ForeignKey("collections.id", ondelete="CASCADE"), index=True
     )
     filename: Mapped[str] = mapped_column(String(1000))
-    sha256: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str | None] = mapped_column(String(64))  # None: bytes never read
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[str | None] = mapped_column(String(20))
     page_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -167,13 +167,10 @@ class Job(Base):
     kind: Mapped[str] = mapped_column(String(30))
     status: Mapped[str] = mapped_column(String(20), default=JobStatus.QUEUED)
     document_ids: Mapped[list | None] = mapped_column(JSON)
-    done: Mapped[int] = mapped_column(Integer, default=0)
-    total: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[int] = mapped_column(Integer, default=0)  # documents finished
+    total: Mapped[int] = mapped_column(Integer, default=0)  # documents to process
+    progress: Mapped[float] = mapped_column(Float, default=0.0)  # 0..1, advanced page by page
     error: Mapped[str | None] = mapped_column(Text)
     result: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, onupdate=_now)
-
-    @property
-    def progress(self) -> float:
-        return self.done / self.total if self.total else 0.0

@@ -1,0 +1,1 @@
+"""The ``docagent`` command line (Typer)."""

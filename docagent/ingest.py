@@ -1,0 +1,209 @@
+"""Ingestion: uploads in, documents with pages, crops, terms, vectors and an index out.
+
+``submit`` registers uploads (originals stored by content hash; the same bytes in the same
+collection return the existing document) and creates an ingest Job. ``run_job`` processes the
+job's documents; it is idempotent, so a job interrupted by a crash can simply be run again.
+Each document is written in one transaction (pages, crops, status) and then added to the
+index, so the database never holds half a document.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from docagent.catalog import get_or_create_collection, get_or_create_tenant
+from docagent.db.migrate import upgrade
+from docagent.db.models import Crop, Document, DocumentStatus, Job, JobStatus, Page
+from docagent.db.session import session_scope
+from docagent.indexes import embedder_for, open_index
+from docagent.intake import Upload
+from docagent.pagewriter import PageWriter
+from docagent.settings import Settings
+from docagent.store import FileStore, sha256_hex
+from indexing.errors import BadInputError
+from indexing.pipeline import PipelineOptions, process_document
+from indexing.sources import SourceLimits, open_source
+
+log = logging.getLogger(__name__)
+
+# progress(document_index, document_count, pages_done, page_count, filename)
+Progress = Callable[[int, int, int, int, str], None]
+_PROGRESS_COMMIT_S = 0.5
+
+
+@dataclass(slots=True)
+class DocumentRow:
+    """One line of the ``ingest --json`` report (the CLI contract)."""
+
+    id: str | None
+    filename: str
+    pages: int
+    crops: int
+    status: str
+    error: str | None
+
+    @classmethod
+    def of(cls, doc: Document) -> DocumentRow:
+        return cls(doc.id, doc.filename, doc.page_count, doc.crop_count, doc.status, doc.error)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+class Ingestor:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store = FileStore(settings.files_dir)
+        upgrade(settings.database_url)
+
+    # -- registering -----------------------------------------------------------------------
+    def submit(self, tenant_name: str, collection_name: str, uploads: list[Upload]) -> tuple[str, list[DocumentRow]]:
+        """Store uploads and create their documents and an ingest job; returns (job id, rows)."""
+        embedder = embedder_for(self.settings.embedder)
+        with session_scope(self.settings.database_url) as s:
+            tenant = get_or_create_tenant(s, tenant_name)
+            coll = get_or_create_collection(s, tenant, collection_name, embedder.name, embedder.dim)
+            docs = [self._register(s, tenant.id, coll.id, up) for up in uploads]
+            to_run = [d.id for d in docs if d.status == DocumentStatus.QUEUED]
+            job = Job(tenant_id=tenant.id, collection_id=coll.id, kind="ingest",
+                      document_ids=to_run, total=len(to_run))
+            s.add(job)
+            s.flush()
+            return job.id, [DocumentRow.of(d) for d in docs]
+
+    def _register(self, s: Session, tenant_id: str, coll_id: str, up: Upload) -> Document:
+        if up.data is None:
+            doc = Document(tenant_id=tenant_id, collection_id=coll_id, filename=up.filename,
+                           sha256=None, size_bytes=0, status=DocumentStatus.FAILED,
+                           error=up.error, error_code=up.error_code)
+            s.add(doc)
+            s.flush()
+            return doc
+        digest = sha256_hex(up.data)
+        existing = s.scalar(select(Document).where(
+            Document.collection_id == coll_id, Document.sha256 == digest))
+        if existing is not None and existing.status != DocumentStatus.FAILED:
+            return existing  # same bytes already in this collection: a no-op
+        self.store.put(up.data)
+        if existing is not None:  # a failed document gets another try
+            existing.status, existing.error, existing.error_code = DocumentStatus.QUEUED, None, None
+            existing.filename = up.filename
+            return existing
+        doc = Document(tenant_id=tenant_id, collection_id=coll_id, filename=up.filename,
+                       sha256=digest, size_bytes=len(up.data), status=DocumentStatus.QUEUED)
+        s.add(doc)
+        s.flush()
+        return doc
+
+    # -- processing ------------------------------------------------------------------------
+    def run_job(self, job_id: str, progress: Progress | None = None) -> list[DocumentRow]:
+        url = self.settings.database_url
+        with session_scope(url) as s:
+            job = s.get_one(Job, job_id)
+            if job.status in (JobStatus.SUCCEEDED, JobStatus.CANCELLED):
+                return self._rows(s, job.document_ids or [])
+            job.status = JobStatus.RUNNING
+            doc_ids = list(job.document_ids or [])
+        tracker = _JobTracker(url, job_id, len(doc_ids), progress)
+        for i, doc_id in enumerate(doc_ids):
+            self.ingest_document(doc_id, lambda done, n, name, i=i: tracker.page(i, done, n, name))
+            tracker.document_done(i)
+        with session_scope(url) as s:
+            job = s.get_one(Job, job_id)
+            job.status, job.progress = JobStatus.SUCCEEDED, 1.0
+            rows = self._rows(s, doc_ids)
+            job.result = {"documents": [r.to_json() for r in rows]}
+            return rows
+
+    def _rows(self, s: Session, doc_ids: list[str]) -> list[DocumentRow]:
+        return [DocumentRow.of(s.get_one(Document, d)) for d in doc_ids]
+
+    def ingest_document(self, doc_id: str, progress: Callable[[int, int, str], None] | None = None) -> None:
+        """Process one document; its failure is recorded on its row, never raised."""
+        url = self.settings.database_url
+        with session_scope(url) as s:
+            doc = s.get_one(Document, doc_id)
+            if doc.status in (DocumentStatus.INDEXED, DocumentStatus.FAILED):
+                return
+            self._clear_partial(s, doc)  # a crash may have left a running document behind
+            doc.status = DocumentStatus.RUNNING
+            filename, digest, coll_id = doc.filename, doc.sha256, doc.collection_id
+        try:
+            self._process(doc_id, filename, digest, coll_id, progress)
+        except BadInputError as exc:
+            self._fail(doc_id, str(exc), exc.code)
+        except Exception as exc:  # a defect: record it on this document, keep the batch going
+            log.exception("ingest of %s failed", filename)
+            self._fail(doc_id, f"internal error while processing: {exc.__class__.__name__}: {exc}", "internal")
+
+    def _process(self, doc_id: str, filename: str, digest: str, coll_id: str,
+                 progress: Callable[[int, int, str], None] | None) -> None:
+        st = self.settings
+        source = open_source(self.store.get(digest), filename, SourceLimits(
+            max_pages=st.max_pages, max_image_pixels=st.max_image_pixels))
+        n_pages = source.page_count
+        writer = PageWriter(self.store, embedder_for(st.embedder))
+        options = PipelineOptions(dpi=st.render_dpi, ocr_dpi=st.ocr_dpi, ocr_languages=st.ocr_languages,
+                                  workers=st.ingest_workers or (os.cpu_count() or 1))
+        for page in process_document(source, options):
+            writer.add(page)
+            if progress:
+                progress(writer.page_count, n_pages, filename)
+        with session_scope(st.database_url) as s:
+            doc = s.get_one(Document, doc_id)
+            doc.kind, doc.page_count = source.kind, n_pages
+            crops = writer.write(s, doc)
+            doc.crop_count = len(crops)
+            doc.status = DocumentStatus.INDEXED
+            s.flush()
+            ids = [c.id for c in crops if c.vector is not None]
+            terms = [c.terms or [] for c in crops if c.vector is not None]
+            vectors = writer.vector_matrix([c for c in crops if c.vector is not None])
+        # committed: now the index (a crash here leaves it behind; open_index rebuilds it)
+        with session_scope(st.database_url) as s:
+            coll = s.get_one(Document, doc_id).collection
+            index = open_index(st, s, coll)
+        if ids and set(ids) - set(index.ids()):
+            index.add(ids, terms, vectors)
+            index.save()
+
+    def _clear_partial(self, s: Session, doc: Document) -> None:
+        s.execute(delete(Crop).where(Crop.document_id == doc.id))
+        s.execute(delete(Page).where(Page.document_id == doc.id))
+
+    def _fail(self, doc_id: str, message: str, code: str) -> None:
+        with session_scope(self.settings.database_url) as s:
+            doc = s.get_one(Document, doc_id)
+            self._clear_partial(s, doc)
+            doc.status, doc.error, doc.error_code = DocumentStatus.FAILED, message, code
+            doc.crop_count = 0
+
+
+class _JobTracker:
+    """Advances a job's progress page by page; database writes are throttled."""
+
+    def __init__(self, url: str, job_id: str, n_docs: int, progress: Progress | None) -> None:
+        self.url, self.job_id, self.n_docs, self.progress = url, job_id, max(n_docs, 1), progress
+        self._last = 0.0
+
+    def page(self, doc_index: int, done: int, n_pages: int, filename: str) -> None:
+        if self.progress:
+            self.progress(doc_index, self.n_docs, done, n_pages, filename)
+        if time.monotonic() - self._last >= _PROGRESS_COMMIT_S:
+            self._last = time.monotonic()
+            self._write(done=doc_index, progress=(doc_index + done / max(n_pages, 1)) / self.n_docs)
+
+    def document_done(self, doc_index: int) -> None:
+        self._write(done=doc_index + 1, progress=(doc_index + 1) / self.n_docs)
+
+    def _write(self, done: int, progress: float) -> None:
+        with session_scope(self.url) as s:
+            job = s.get_one(Job, self.job_id)
+            job.done, job.progress = done, min(progress, 1.0)

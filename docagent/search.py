@@ -1,0 +1,80 @@
+"""Hybrid search over one tenant's collection: located evidence (document, page, box, text)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+from sqlalchemy import select
+
+from docagent.catalog import get_collection, get_or_create_tenant
+from docagent.db.migrate import upgrade
+from docagent.db.models import Crop, Document, Page
+from docagent.db.session import session_scope
+from docagent.errors import BadRequestError
+from docagent.indexes import embedder_for, open_index
+from docagent.pagewriter import analyzer
+from docagent.settings import Settings
+
+Mode = Literal["hybrid", "sparse", "dense"]
+MAX_K = 200
+MAX_QUERY_CHARS = 2000
+
+
+@dataclass(slots=True)
+class SearchResult:
+    document_id: str
+    filename: str
+    page: int
+    bbox: list[float]
+    kind: str
+    text: str
+    score: float
+    crop_id: str
+    page_size: list[float]
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def validate_query(query: str, k: int) -> str:
+    query = query.strip()
+    if not query:
+        raise BadRequestError("the query is empty")
+    if len(query) > MAX_QUERY_CHARS:
+        raise BadRequestError(f"the query is longer than {MAX_QUERY_CHARS} characters")
+    if not 1 <= k <= MAX_K:
+        raise BadRequestError(f"k must be between 1 and {MAX_K}")
+    return query
+
+
+def search(settings: Settings, tenant_name: str, collection_name: str, query: str,
+           k: int = 5, mode: Mode = "hybrid") -> list[SearchResult]:
+    query = validate_query(query, k)
+    upgrade(settings.database_url)
+    with session_scope(settings.database_url) as s:
+        tenant = get_or_create_tenant(s, tenant_name)
+        coll = get_collection(s, tenant, collection_name)
+        index = open_index(settings, s, coll)
+        embedder = embedder_for(coll.embedder)
+        hits = index.search(analyzer().terms(query), embedder.encode_query(query), k, mode=mode)
+        if not hits:
+            return []
+        rows = s.execute(
+            select(Crop, Page.number, Page.width, Page.height, Document.filename)
+            .join(Page, Crop.page_id == Page.id)
+            .join(Document, Crop.document_id == Document.id)
+            .where(Crop.id.in_([h.id for h in hits]), Crop.tenant_id == tenant.id,
+                   Crop.collection_id == coll.id)
+        ).all()
+        by_id = {row.Crop.id: row for row in rows}
+        return [_result(by_id[h.id], h.score) for h in hits if h.id in by_id]
+
+
+def _result(row, score: float) -> SearchResult:  # type: ignore[no-untyped-def]
+    crop: Crop = row.Crop
+    return SearchResult(
+        document_id=crop.document_id, filename=row.filename, page=row.number, bbox=crop.bbox,
+        kind=crop.kind, text=crop.text, score=round(float(score), 6), crop_id=str(crop.id),
+        page_size=[round(row.width, 2), round(row.height, 2)],
+    )
