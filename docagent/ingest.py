@@ -15,12 +15,13 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
+import numpy as np
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from docagent.catalog import get_or_create_collection, get_or_create_tenant
 from docagent.db.migrate import upgrade
-from docagent.db.models import Crop, Document, DocumentStatus, Job, JobStatus, Page
+from docagent.db.models import Collection, Crop, Document, DocumentStatus, Job, JobStatus, Page
 from docagent.db.session import session_scope
 from docagent.indexes import embedder_for, open_index
 from docagent.intake import Upload
@@ -136,15 +137,22 @@ class Ingestor:
             doc.status = DocumentStatus.RUNNING
             filename, digest, coll_id = doc.filename, doc.sha256, doc.collection_id
         try:
-            self._process(doc_id, filename, digest, coll_id, progress)
+            added = self._process(doc_id, filename, digest, coll_id, progress)
         except BadInputError as exc:
             self._fail(doc_id, str(exc), exc.code)
+            return
         except Exception as exc:  # a defect: record it on this document, keep the batch going
             log.exception("ingest of %s failed", filename)
             self._fail(doc_id, f"internal error while processing: {exc.__class__.__name__}: {exc}", "internal")
+            return
+        try:
+            self._index(coll_id, *added)
+        except Exception:  # the document is committed; the index is rebuilt when next opened
+            log.exception("index update after %s failed; it will be rebuilt from the database", filename)
 
     def _process(self, doc_id: str, filename: str, digest: str, coll_id: str,
-                 progress: Callable[[int, int, str], None] | None) -> None:
+                 progress: Callable[[int, int, str], None] | None) -> tuple[list[int], list[list[str]], np.ndarray]:
+        """Read, process and commit one document; returns what the index needs to add."""
         st = self.settings
         source = open_source(self.store.get(digest), filename, SourceLimits(
             max_pages=st.max_pages, max_image_pixels=st.max_image_pixels))
@@ -163,15 +171,17 @@ class Ingestor:
             doc.crop_count = len(crops)
             doc.status = DocumentStatus.INDEXED
             s.flush()
-            ids = [c.id for c in crops if c.vector is not None]
-            terms = [c.terms or [] for c in crops if c.vector is not None]
-            vectors = writer.vector_matrix([c for c in crops if c.vector is not None])
-        # committed: now the index (a crash here leaves it behind; open_index rebuilds it)
-        with session_scope(st.database_url) as s:
-            coll = s.get_one(Document, doc_id).collection
-            index = open_index(st, s, coll)
-        if ids and set(ids) - set(index.ids()):
-            index.add(ids, terms, vectors)
+            indexed = [c for c in crops if c.vector is not None]
+            return [c.id for c in indexed], [c.terms or [] for c in indexed], writer.vector_matrix(indexed)
+
+    def _index(self, coll_id: str, ids: list[int], terms: list[list[str]], vectors: np.ndarray) -> None:
+        """Add committed crops to the index (database first, index second)."""
+        with session_scope(self.settings.database_url) as s:
+            index = open_index(self.settings, s, s.get_one(Collection, coll_id))
+        present = set(index.ids().tolist())
+        new = [i for i, crop_id in enumerate(ids) if crop_id not in present]
+        if new:  # open_index may already have rebuilt them in from the database
+            index.add([ids[i] for i in new], [terms[i] for i in new], vectors[new])
             index.save()
 
     def _clear_partial(self, s: Session, doc: Document) -> None:

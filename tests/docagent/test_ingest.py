@@ -1,0 +1,136 @@
+"""Service-level ingestion: good files are indexed, each bad file fails its own row."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from docagent.ingest import Ingestor
+from docagent.intake import uploads_from_paths
+from docagent.search import search
+from indexing.archive import ArchiveLimits
+
+
+def _ingest(settings, paths: list[Path], collection: str = "c"):
+    ing = Ingestor(settings)
+    limits = ArchiveLimits(max_member_bytes=settings.max_upload_mb * 2**20)
+    uploads = list(uploads_from_paths(paths, settings.max_upload_mb * 2**20, limits))
+    job_id, rows = ing.submit("default", collection, uploads)
+    done = {r.id: r for r in ing.run_job(job_id)}
+    return [done.get(r.id, r) for r in rows]
+
+
+def test_pdf_and_image_are_indexed_and_searchable(settings, tmp_path, sample_pdf, sample_png):
+    (tmp_path / "a.pdf").write_bytes(sample_pdf)
+    (tmp_path / "b.png").write_bytes(sample_png)
+    rows = _ingest(settings, [tmp_path / "a.pdf", tmp_path / "b.png"])
+    assert [r.status for r in rows] == ["indexed", "indexed"], rows
+    assert all(r.pages == 1 and r.crops >= 1 for r in rows)
+    hits = search(settings, "default", "c", "회사의 매출액은 얼마인가", k=3)
+    assert hits and "매출액" in hits[0].text
+    top = hits[0]
+    assert top.page == 1 and top.bbox[0] < top.bbox[2] <= top.page_size[0] and top.bbox[1] < top.bbox[3]
+
+
+def test_same_bytes_twice_is_a_no_op(settings, tmp_path, sample_pdf):
+    (tmp_path / "a.pdf").write_bytes(sample_pdf)
+    (tmp_path / "copy.pdf").write_bytes(sample_pdf)
+    first = _ingest(settings, [tmp_path / "a.pdf"])
+    again = _ingest(settings, [tmp_path / "copy.pdf"])
+    assert again[0].id == first[0].id and again[0].status == "indexed"
+    hits = search(settings, "default", "c", "서울특별시", k=10)
+    assert len({h.crop_id for h in hits}) == len(hits)
+    assert len([h for h in hits if "서울특별시" in h.text]) == 1  # not indexed twice
+
+
+EXPECTED_REASONS = {
+    "empty.pdf": "empty",
+    "notes.pdf": "unsupported_format",
+    "truncated.pdf": "corrupt",
+    "garbage.pdf": "corrupt",
+    "locked.pdf": "encrypted",
+    "scan.pdf": "unsupported_format",
+    "huge.png": "too_large",
+}
+
+
+def test_bad_inputs_fail_their_own_rows(settings, tmp_path, bad_inputs, sample_pdf):
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    for name, data in bad_inputs.items():
+        (batch / name).write_bytes(data)
+    (batch / "good.pdf").write_bytes(sample_pdf + b"\n")  # different bytes from the zip member
+    before = {p for p in tmp_path.parent.rglob("*") if "home" not in p.parts}
+    rows = {r.filename.split("batch/")[-1]: r for r in _ingest(settings, [batch])}
+    assert rows["good.pdf"].status == "indexed"
+    assert rows["traversal.zip/inner/ok.pdf"].status == "indexed"
+    bad = rows["traversal.zip/../../escaped.pdf"]
+    assert bad.status == "failed" and "path" in bad.error.lower()
+    for name, code in EXPECTED_REASONS.items():
+        row = rows[name]
+        assert row.status == "failed" and row.error and len(row.error) > 15, (name, row)
+    # nothing escaped DOCAGENT_HOME
+    after = {p for p in tmp_path.parent.rglob("*") if "home" not in p.parts}
+    assert not any(p.name == "escaped.pdf" for p in after - before)
+
+
+def test_error_codes_are_specific(settings, tmp_path, bad_inputs):
+    from docagent.db.models import Document
+    from docagent.db.session import session_scope
+
+    for name in EXPECTED_REASONS:
+        (tmp_path / name).write_bytes(bad_inputs[name])
+    rows = _ingest(settings, [tmp_path / n for n in EXPECTED_REASONS])
+    with session_scope(settings.database_url) as s:
+        codes = {s.get(Document, r.id).filename: s.get(Document, r.id).error_code for r in rows}
+    assert codes == EXPECTED_REASONS
+
+
+def test_page_limit(settings, tmp_path, long_pdf, monkeypatch):
+    import pymupdf
+
+    n = pymupdf.open(stream=long_pdf, filetype="pdf").page_count
+    assert n > 2
+    settings.max_pages = n - 1
+    (tmp_path / "long.pdf").write_bytes(long_pdf)
+    (row,) = _ingest(settings, [tmp_path / "long.pdf"])
+    assert row.status == "failed" and str(n - 1) in row.error
+
+
+@pytest.mark.parametrize("limit_mb", [1])
+def test_upload_size_limit(settings, tmp_path, limit_mb):
+    settings.max_upload_mb = limit_mb
+    (tmp_path / "big.pdf").write_bytes(b"%PDF-1.4\n" + b"0" * (limit_mb * 2**20 + 10))
+    (row,) = _ingest(settings, [tmp_path / "big.pdf"])
+    assert row.status == "failed" and "MB" in row.error
+
+
+def test_worker_crash_mid_document_is_resumed(settings, tmp_path, sample_pdf, monkeypatch):
+    """A run killed while a document is processing leaves it 'running'; running the job
+    again processes it once, with no duplicate pages or crops."""
+    from docagent.db.models import Crop, Document, DocumentStatus
+    from docagent.db.session import session_scope
+
+    (tmp_path / "a.pdf").write_bytes(sample_pdf)
+    ing = Ingestor(settings)
+    limits = ArchiveLimits()
+    uploads = list(uploads_from_paths([tmp_path / "a.pdf"], 2**30, limits))
+    job_id, rows = ing.submit("default", "c", uploads)
+
+    class Killed(BaseException):
+        pass
+
+    def killed(*_a, **_k):
+        raise Killed
+
+    with monkeypatch.context() as m, pytest.raises(Killed):
+        m.setattr("docagent.pagewriter.PageWriter.write", killed)
+        ing.run_job(job_id)
+    with session_scope(settings.database_url) as s:
+        assert s.get(Document, rows[0].id).status == DocumentStatus.RUNNING
+    (done,) = Ingestor(settings).run_job(job_id)
+    assert done.status == "indexed"
+    with session_scope(settings.database_url) as s:
+        n = s.query(Crop).filter(Crop.document_id == done.id).count()
+    assert n == done.crops > 0
