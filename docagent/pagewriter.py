@@ -83,7 +83,7 @@ class PageWriter:
         if not searchable:
             return
         texts = [c.text for c in searchable]
-        terms = analyzer().terms_batch(texts)
+        terms = analyzer().index_terms_batch(texts)
         vectors = self.embedder.encode(texts)
         for crop, crop_terms, vec in zip(searchable, terms, vectors, strict=True):
             crop.terms = crop_terms
