@@ -12,6 +12,7 @@ import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import pymupdf
 from PIL import Image
@@ -36,8 +37,8 @@ class SynthWord:
 class SynthPdf:
     """A generated PDF and where its content went."""
 
-    data: bytes
-    paragraph_pages: list[int]  # 1-based page of each paragraph's first line
+    pdf: bytes
+    paragraph_pages: list[tuple[int, ...]]  # the 1-based pages each paragraph's lines are on
     words: list[SynthWord] = field(default_factory=list)
     page_count: int = 0
 
@@ -46,7 +47,7 @@ class SynthPdf:
 class SynthTable:
     """A generated PDF holding one ruled table, with the table's known grid and box."""
 
-    data: bytes
+    pdf: bytes
     grid: list[list[str]]  # header row first
     box: Box  # the table's outer ruling, page points, page 1
 
@@ -130,12 +131,13 @@ def text_pdf(
     w = _Writer(fontsize, page_size)
     w.line(title.split(), fontsize=fontsize * 1.8)
     w.y += fontsize
-    pages: list[int] = []
+    pages: list[tuple[int, ...]] = []
     for para in paragraphs:
         if w.y + fontsize * 1.7 > page_size[1] - MARGIN:
             w.new_page()
-        pages.append(w.page_number)
+        first = w.page_number
         w.wrap(para)
+        pages.append(tuple(range(first, w.page_number + 1)))
         w.y += fontsize * 0.8
     data = w.finish()
     return SynthPdf(data, pages, w.words, len(w.writers))
@@ -150,7 +152,12 @@ DEFAULT_TABLE = [
 ]
 
 
-def table_pdf(
+def table_pdf(**kwargs: Any) -> bytes:
+    """The PDF of :func:`table_sample` (same arguments), without the ground truth."""
+    return table_sample(**kwargs).pdf
+
+
+def table_sample(
     title: str = "주요 재무 현황 (단위: 억 원)",
     grid: list[list[str]] | None = None,
     *, intro: str = "다음 표는 최근 3개년 요약 재무 정보를 나타낸다.",
