@@ -154,19 +154,20 @@ class Ingestor:
                  progress: Callable[[int, int, str], None] | None) -> tuple[list[int], list[list[str]], np.ndarray]:
         """Read, process and commit one document; returns what the index needs to add."""
         st = self.settings
-        source = open_source(self.store.get(digest), filename, SourceLimits(
-            max_pages=st.max_pages, max_image_pixels=st.max_image_pixels))
-        n_pages = source.page_count
+        limits = SourceLimits(max_bytes=st.max_upload_mb * 2**20, max_pages=st.max_pages,
+                              max_image_pixels=st.max_image_pixels)
         writer = PageWriter(self.store, embedder_for(st.embedder))
         options = PipelineOptions(dpi=st.render_dpi, ocr_dpi=st.ocr_dpi, ocr_languages=st.ocr_languages,
                                   workers=st.ingest_workers or (os.cpu_count() or 1))
-        for page in process_document(source, options):
-            writer.add(page)
-            if progress:
-                progress(writer.page_count, n_pages, filename)
+        with open_source(self.store.get(digest), filename, limits) as source:
+            kind, n_pages = str(source.kind), source.page_count
+            for page in process_document(source, options):
+                writer.add(page)
+                if progress:
+                    progress(writer.page_count, n_pages, filename)
         with session_scope(st.database_url) as s:
             doc = s.get_one(Document, doc_id)
-            doc.kind, doc.page_count = source.kind, n_pages
+            doc.kind, doc.page_count = kind, n_pages
             crops = writer.write(s, doc)
             doc.crop_count = len(crops)
             doc.status = DocumentStatus.INDEXED
