@@ -1,0 +1,61 @@
+"""Render pages to PIL images, with a pixel cap so a poster-sized page cannot exhaust memory.
+
+The DPI actually used is returned with the image: it is lower than asked for when the cap
+applies, and every pixel <-> page-point conversion must use the effective value.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pymupdf
+from PIL import Image
+
+DEFAULT_MAX_PIXELS = 40_000_000  # about A0 at 150 dpi; an A4 page at 300 dpi is 8.7 MP
+
+
+def effective_dpi(width_pt: float, height_pt: float, dpi: float,
+                  max_pixels: int = DEFAULT_MAX_PIXELS) -> float:
+    """``dpi``, lowered so that the page's render stays within ``max_pixels``."""
+    scale = dpi / 72.0
+    pixels = (width_pt * scale) * (height_pt * scale)
+    if pixels <= max_pixels or pixels <= 0:
+        return float(dpi)
+    return float(dpi) * (max_pixels / pixels) ** 0.5
+
+
+def render_page(page: pymupdf.Page, dpi: float, *, gray: bool = False,
+                max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[Image.Image, float]:
+    """Render ``page`` at ``dpi`` (or lower, see ``effective_dpi``); returns (image, dpi used)."""
+    rect = page.rect
+    used = effective_dpi(rect.width, rect.height, dpi, max_pixels)
+    zoom = used / 72.0
+    pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), alpha=False,
+                          colorspace=pymupdf.csGRAY if gray else pymupdf.csRGB)
+    return pixmap_to_image(pix), used
+
+
+def pixmap_to_image(pix: pymupdf.Pixmap) -> Image.Image:
+    mode = {1: "L", 3: "RGB"}.get(pix.n)
+    if mode is None or pix.alpha:
+        pix = pymupdf.Pixmap(pymupdf.csRGB, pix, 0)
+        mode = "RGB"
+    return Image.frombuffer(mode, (pix.width, pix.height), pix.samples, "raw", mode, pix.stride, 1)
+
+
+def resample(image: Image.Image, from_dpi: float, to_dpi: float) -> Image.Image:
+    """A render at ``from_dpi`` scaled to ``to_dpi``: cheaper than drawing the page again."""
+    if abs(from_dpi - to_dpi) < 0.5:
+        return image
+    factor = to_dpi / from_dpi
+    size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
+    # reducing_gap lets PIL shrink by whole factors first (box filter) before the fine pass.
+    return image.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
+
+
+def ink_ratio(image: Image.Image, threshold: int = 200) -> float:
+    """Share of pixels darker than ``threshold``: about 0 for a blank page."""
+    small = image.convert("L")
+    if small.width > 400:  # a thumbnail decides blankness just as well, much faster
+        small = small.reduce(max(1, small.width // 400))
+    arr = np.asarray(small)
+    return float((arr < threshold).mean()) if arr.size else 0.0
