@@ -1,0 +1,211 @@
+"""What a question asks for: its content terms and the type of answer it expects.
+
+Korean questions end on their focus: ``... 파견된 인물은?`` (a person), ``... 인계된 곳은
+어디인가?`` (a place), ``몇 명이 ...`` (a number). The type is decided by the question word or
+the head noun nearest the end; the cue words themselves are removed from the content terms,
+since documents state answers, not questions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from vlm.extractive.morph import TermHit, Token, terms_of, tokenize
+from vlm.extractive.numbers import Quantity, find_quantities
+
+
+class AnswerType(StrEnum):
+    NUMBER = "number"   # 몇 명, 얼마, how many: a number with its unit
+    DATE = "date"       # 언제, 날, when: a date or time
+    YEAR = "year"       # 연도, 몇 년도, what year
+    PERSON = "person"   # 누구, 인물, who
+    PLACE = "place"     # 어디, 장소, where
+    SPAN = "span"       # 무엇, 어떤, what: a noun phrase
+    REASON = "reason"   # 왜, 이유, how, why: not a factoid; a sentence is an acceptable answer
+
+
+FACTOID_TYPES = frozenset(AnswerType) - {AnswerType.REASON}
+
+_WH = {
+    "누구": AnswerType.PERSON, "누가": AnswerType.PERSON, "어디": AnswerType.PLACE,
+    "언제": AnswerType.DATE, "며칠": AnswerType.DATE, "얼마": AnswerType.NUMBER,
+    "무엇": AnswerType.SPAN, "뭐": AnswerType.SPAN, "무슨": AnswerType.SPAN,
+    "어떤": AnswerType.SPAN, "어느": AnswerType.SPAN, "왜": AnswerType.REASON,
+    "얼마나": AnswerType.NUMBER,
+    "어떻": AnswerType.REASON, "어째서": AnswerType.REASON, "몇": AnswerType.NUMBER,
+}
+_HEADS: dict[AnswerType, tuple[str, ...]] = {
+    AnswerType.PERSON: ("인물", "사람", "선수", "감독", "작가", "저자", "왕", "대통령", "주인공",
+                        "배우", "가수", "작곡가", "화가", "학자", "장군", "황제", "인명", "대표",
+                        "회장", "총리", "위원장", "설립자", "창업자", "주연"),
+    AnswerType.PLACE: ("장소", "곳", "지역", "도시", "나라", "국가", "위치", "지명", "마을", "섬",
+                       "대륙", "국적", "출신지", "고향"),
+    AnswerType.DATE: ("날", "날짜", "일자", "시기", "때", "시점", "일시", "생일", "요일", "시각",
+                      "생년월일", "출생일", "설립일", "기준일"),
+    AnswerType.YEAR: ("연도", "년도", "해", "년", "설립연도"),
+    AnswerType.NUMBER: ("수", "숫자", "인원", "금액", "가격", "비율", "비중", "규모", "액수",
+                        "점수", "거리", "높이", "길이", "나이", "기간", "횟수", "개수", "인구",
+                        "매출", "매출액", "수익률", "값", "수치", "금리", "무게", "면적", "차례",
+                        "순위", "갯수", "층수", "고도", "속도", "온도", "평균", "인구수"),
+    AnswerType.REASON: ("이유", "원인", "방법", "까닭", "목적", "과정", "의미", "차이", "방식",
+                        "배경", "계기"),
+}
+_HEAD_TYPE = {w: t for t, ws in _HEADS.items() for w in ws}
+# Nouns that only frame a question (what kind of thing is asked for): never matched against
+# text. Domain heads (매출액, 대통령, 인구) stay content terms because documents use them too.
+_FRAME_NOUNS = frozenset({
+    "이름", "명칭", "것", "무엇", "제목", "단어", "용어", "말", "인물", "사람", "장소", "곳",
+    "위치", "날", "날짜", "일자", "시기", "때", "시점", "연도", "년도", "해", "수", "숫자", "값",
+    "수치", "이유", "원인", "방법", "까닭", "목적", "얼마나",
+})
+_PERSONISH = frozenset({"여자", "남자", "상대", "부인", "아내", "남편", "아들", "딸", "아버지",
+                        "어머니", "동생", "형", "친구", "인물", "사람", "선수", "배우"})
+
+_HANGUL_RE = re.compile(r"[가-힣]")
+_EN_RULES: list[tuple[re.Pattern[str], AnswerType]] = [
+    (re.compile(r"\bhow (many|much)\b|\bwhat (percentage|share|amount|number)\b", re.I),
+     AnswerType.NUMBER),
+    (re.compile(r"\b(what|which|in what) year\b", re.I), AnswerType.YEAR),
+    (re.compile(r"\bwhen\b|\bwhat (date|day|time)\b", re.I), AnswerType.DATE),
+    (re.compile(r"\bwho(m|se)?\b", re.I), AnswerType.PERSON),
+    (re.compile(r"\bwhere\b", re.I), AnswerType.PLACE),
+    (re.compile(r"\bwhy\b|\bhow\b|\bexplain\b|\bdescribe\b", re.I), AnswerType.REASON),
+    (re.compile(r"\bwhat\b|\bwhich\b", re.I), AnswerType.SPAN),
+]
+_EN_CUES = frozenset({"year", "date", "day", "time", "amount", "number", "percentage", "share",
+                      "name", "many", "much"})
+
+
+@dataclass(slots=True)
+class Question:
+    """A question reduced to what matching needs."""
+
+    text: str
+    tokens: tuple[Token, ...]
+    terms: list[TermHit]
+    answer_type: AnswerType
+    cue: str = ""                      # the word that decided the type ("" if none)
+    focus: str = ""                    # the content term that modifies the cue (파견 in 파견된 인물)
+    quantities: list[Quantity] = field(default_factory=list)
+    head: str = ""                     # the asked-for noun: 대학교 in "나온 대학교는?"
+    unit: str = ""                     # the counter after 몇: 명 in "몇 명이"
+    words: set[str] = field(default_factory=set)  # every content term, frame nouns included
+
+    @property
+    def factoid(self) -> bool:
+        return self.answer_type in FACTOID_TYPES
+
+    @property
+    def term_set(self) -> set[str]:
+        return {h.term for h in self.terms}
+
+
+def _korean_type(tokens: tuple[Token, ...]) -> tuple[AnswerType | None, int, str]:
+    """(type, token index of the cue, cue word): the last question word, or without one the
+    head noun nearest the end."""
+    best: tuple[AnswerType | None, int, str] = (None, -1, "")
+    wh_found = False
+    for i, tok in enumerate(tokens):
+        form = tok.form
+        if form in _WH and tok.tag in ("NP", "MM", "MAG", "NNG", "VA", "NR"):
+            kind = _WH[form]
+            nxt = tokens[i + 1].form if i + 1 < len(tokens) else ""
+            after = tokens[i + 2].form if i + 2 < len(tokens) else ""
+            if form == "몇":
+                if nxt in ("년도", "해"):
+                    kind = AnswerType.YEAR
+                elif nxt == "년":
+                    kind = (AnswerType.NUMBER if after in ("동안", "간", "만", "이내", "전", "후")
+                            else AnswerType.YEAR)
+                elif nxt in ("월", "일", "시"):
+                    kind = AnswerType.DATE
+            elif form in ("무슨", "어떤", "어느") and nxt in _HEAD_TYPE:
+                kind = _HEAD_TYPE[nxt]
+                if kind == AnswerType.REASON:
+                    kind = AnswerType.SPAN
+            # a head noun just before the question word decides the type: 이유는 무엇인가
+            # (a reason), 퇴역한 해는 언제인가 (a year, not a full date)
+            prev = _prev_noun(tokens, i)
+            if form in ("무엇", "뭐", "언제") and prev is not None and tokens[prev].form in _HEAD_TYPE:
+                kind = _HEAD_TYPE[tokens[prev].form]
+            best = (kind, i, form)
+            wh_found = True
+        elif wh_found:
+            continue  # an explicit question word outranks a later head noun: 무엇을 경영한 사람
+        elif form == "이름" and _is_head(tokens, i):
+            prev = _prev_noun(tokens, i)
+            personish = prev is not None and (tokens[prev].form in _PERSONISH
+                                              or _HEAD_TYPE.get(tokens[prev].form) == AnswerType.PERSON)
+            best = (AnswerType.PERSON if personish else AnswerType.SPAN, i, form)
+        elif tok.tag in ("NNG", "NNB") and form in _HEAD_TYPE and _is_head(tokens, i):
+            kind = _HEAD_TYPE[form]
+            if form == "년" and not (i > 0 and tokens[i - 1].tag == "ETM"):
+                continue  # "2023년" is a year in the question, not the asked-for year
+            best = (kind, i, form)
+    return best
+
+
+def _prev_noun(tokens: tuple[Token, ...], i: int) -> int | None:
+    j = i - 1
+    while j >= 0 and tokens[j].tag.startswith(("J", "SF", "SP")):
+        j -= 1
+    return j if j >= 0 and tokens[j].tag in ("NNG", "NNB", "NNP") else None
+
+
+def _is_head(tokens: tuple[Token, ...], i: int) -> bool:
+    """A noun heads the question when nothing but particles, endings, a copula and question
+    words follow it (파견된 *인물*은?, *장소*는 어디인가?)."""
+    rest = [t for t in tokens[i + 1:] if not t.tag.startswith(("S", "J", "E", "VC", "XS"))]
+    return all(t.form in _WH or t.tag in ("NNB", "MM", "VV", "VA") and t.form in
+               ("명", "개", "년", "인가", "되", "이") for t in rest)
+
+
+def _focus(tokens: tuple[Token, ...], terms: list[TermHit], cue_index: int) -> str:
+    """The content term nearest before the cue: the predicate the answer attaches to."""
+    before = [h for h in terms if h.index < cue_index]
+    return before[-1].term if before else ""
+
+
+def analyse_question(text: str) -> Question:
+    """Content terms and expected answer type of ``text`` (Korean or English)."""
+    tokens = tokenize(text)
+    all_terms = terms_of(tokens)
+    kind, cue_index, cue = _korean_type(tokens)
+    if kind is None:
+        for pattern, en_kind in _EN_RULES:
+            m = pattern.search(text)
+            if m:
+                kind, cue = en_kind, m.group(0).lower()
+                break
+    if kind is None:
+        kind = AnswerType.SPAN
+    drop = _FRAME_NOUNS | set(_WH) | {cue} - set(_HEAD_TYPE) | _FRAME_NOUNS
+    if cue and not _HANGUL_RE.search(cue):
+        drop |= set(cue.split()) | _EN_CUES
+    terms = [h for h in all_terms if h.term not in drop]
+    quantities = list(find_quantities(text))
+    return Question(text, tokens, terms, kind, cue,
+                    _focus(tokens, terms, cue_index if cue_index >= 0 else len(tokens)),
+                    quantities, _head_noun(tokens), _counter(tokens),
+                    {h.term for h in all_terms})
+
+
+def _counter(tokens: tuple[Token, ...]) -> str:
+    for i, tok in enumerate(tokens[:-1]):
+        if tok.form == "몇":
+            return tokens[i + 1].form
+    return ""
+
+
+def _head_noun(tokens: tuple[Token, ...]) -> str:
+    """The noun the question asks for: the one after 어느/어떤/무슨, else the last noun that
+    only particles, a copula and question words follow (``나온 대학교는?``)."""
+    for i, tok in enumerate(tokens[:-1]):
+        if tok.form in ("어느", "어떤", "무슨") and tokens[i + 1].tag in ("NNG", "NNP"):
+            return tokens[i + 1].form
+    for i in range(len(tokens) - 1, -1, -1):
+        if tokens[i].tag in ("NNG", "NNP") and _is_head(tokens, i):
+            return tokens[i].form
+    return ""
