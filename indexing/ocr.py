@@ -32,6 +32,7 @@ DEFAULT_PSM = 6
 MAX_LETTER_GAP = 0.6  # letter spacing wider than this share of the line height is word spacing
 TOUCH_GAP = 0.08  # pieces this close are one word whatever their script ("3,450" + "억")
 SPLIT_GAP = 2.5  # cut a line where a gap exceeds this many line heights
+_COUNTERS = set("년월일원억만천조개명회차호항층세권건장쪽시분초주배")
 _CLOSERS = set(".,;:!?)]}%'\"”’」』〉》")
 _OPENERS = set("([{\"“‘「『〈《")
 
@@ -174,12 +175,12 @@ def letter_gap_threshold(words: list[Word], height: float) -> float:
         (b.box.x0 - a.box.x1) / height for a, b in zip(words, words[1:], strict=False)
         if _is_hangul(a.text[-1]) and _is_hangul(b.text[0]) and b.box.x0 > a.box.x1
     )
-    if len(gaps) < 2:
+    if len(gaps) < 4:
         return 0.0
     best = min(range(1, len(gaps)), key=lambda k: _sse(gaps[:k]) + _sse(gaps[k:]))
     low, high = gaps[:best], gaps[best:]
     c_low, c_high = sum(low) / len(low), sum(high) / len(high)
-    if c_low > MAX_LETTER_GAP or c_high < 1.5 * c_low:
+    if c_low > MAX_LETTER_GAP or c_high < 1.8 * c_low:
         return 0.0
     return (low[-1] + high[0]) / 2
 
@@ -195,6 +196,8 @@ def _joins(left: Word, right: Word, height: float, threshold: float) -> bool:
         return True
     if right.text[0] in _CLOSERS or left.text[-1] in _OPENERS:
         return gap < 0.3 * height
+    if left.text[-1].isdigit() and right.text[0] in _COUNTERS and gap < MAX_LETTER_GAP * height:
+        return True  # Korean writes a number and its unit as one word: 2021년, 521억, 3개
     return gap < threshold * height and _is_hangul(left.text[-1]) and _is_hangul(right.text[0])
 
 
