@@ -156,11 +156,21 @@ def _tile_geometry(config: LlavaOnevisionConfig) -> tuple[int, int, int]:
     return tile, side, max_tiles
 
 
+def _shrunk(cur_h: int, cur_w: int, side: int, max_tiles: int) -> tuple[int, int]:
+    """``(rows, features)`` of an unpadded ``cur_h x cur_w`` feature map after the
+    ``anyres_max_N`` bilinear shrink, which applies past 1.1x the area of N tiles."""
+    ratio = math.sqrt(cur_h * cur_w / (max_tiles * side**2))
+    if ratio > 1.1:
+        rows = int(cur_h // ratio)
+        return rows, rows * int(cur_w // ratio)
+    return cur_h, cur_h * cur_w
+
+
 def num_image_tokens(height: int, width: int, config: LlavaOnevisionConfig) -> int:
     """Image tokens the model spends on one ``height x width`` image (single-image prompt).
 
     Mirrors the processor's count: base tile + unpadded high-res grid (shrunk past
-    ``anyres_max_N``) + one newline per feature row. 1 tile -> 729 + ~27x27 + 27 for the 14B.
+    ``anyres_max_N``) + one newline per feature row. 1 tile -> 729 + 27x27 + 27 for the 14B.
     """
     if height <= 0 or width <= 0:
         raise ValueError(f"image size must be positive, got {height}x{width}")
@@ -174,19 +184,28 @@ def num_image_tokens(height: int, width: int, config: LlavaOnevisionConfig) -> i
     else:
         new_w = int(round(width * (cur_h / height), 7))
         cur_w -= ((cur_w - new_w) // 2) * 2
-    rows, feats = cur_h, cur_h * cur_w
-    ratio = math.sqrt(cur_h * cur_w / (max_tiles * side**2))
-    if ratio > 1.1:
-        rows = int(cur_h // ratio)
-        feats = rows * int(cur_w // ratio)
+    rows, feats = _shrunk(cur_h, cur_w, side, max_tiles)
     return side * side + feats + rows
 
 
 def max_image_tokens(config: LlavaOnevisionConfig) -> int:
-    """Worst case over all pinpoints: an image of exactly a pinpoint's shape loses nothing to
-    unpadding, so the maximum is reached at one of them: 8,154 for the 14B (a 5x2-tile image sits
-    just under the 1.1 shrink threshold), more than the ~7.4k of a 3x3 grid."""
-    return max(num_image_tokens(h, w, config) for h, w in config.image_grid_pinpoints)
+    """An upper bound on :func:`num_image_tokens` over all image sizes.
+
+    Exact-pinpoint images are not the worst case: unpadding can trim a grid just below the
+    shrink threshold and keep everything (978x3291 costs 8,553 tokens on the 14B, more than the
+    ~7.4k of a 3x3 grid). The bound tries every unpadded shape each grid allows (unpadding
+    trims an even number of feature rows or columns): 8,829 for the 14B, against 8,765 for
+    the worst real size found by a dense scan. Size context windows with it.
+    """
+    tile, side, max_tiles = _tile_geometry(config)
+    best = 0
+    for h, w in config.image_grid_pinpoints:
+        full_h, full_w = side * (h // tile), side * (w // tile)
+        shapes = [(k, full_w) for k in range(full_h, 0, -2)] + [(full_h, k) for k in range(full_w, 0, -2)]
+        for cur_h, cur_w in shapes:
+            rows, feats = _shrunk(cur_h, cur_w, side, max_tiles)
+            best = max(best, side * side + feats + rows)
+    return best
 
 
 def count_parameters(config: LlavaOnevisionConfig) -> int:

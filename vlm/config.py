@@ -55,7 +55,7 @@ def _flag(owner: str, name: str, value: Any) -> None:
 class VLLMOptions:
     """vLLM engine settings.
 
-    ``max_model_len=None`` sizes the context for the worst-case image (about 8.2k tokens for the
+    ``max_model_len=None`` sizes the context for the worst-case image (at most 8,829 tokens for the
     14B's AnyRes grid) plus ``text_budget`` prompt tokens plus ``max_new_tokens``.
     ``load_format="dummy"`` loads random weights of the real shapes (benchmarks without the
     checkpoint). ``enable_prefix_caching`` stays off by default so benchmarks measure prefill.

@@ -119,7 +119,8 @@ def load_model_config(config: VLMConfig) -> Any:
             if config.local_files_only
             else " Check the hub id, network access and credentials, or point VLMConfig.model at a local copy."
         )
-        raise ModelLoadError(f"cannot load the model config of {source!r}: {exc}.{hint}") from exc
+        reason = str(exc).strip().rstrip(".")
+        raise ModelLoadError(f"cannot load the model config of {source!r}: {reason}.{hint}") from exc
     model_type = getattr(hf_config, "model_type", None)
     if model_type != EXPECTED_MODEL_TYPE:
         arch = ", ".join(getattr(hf_config, "architectures", None) or []) or "unknown"

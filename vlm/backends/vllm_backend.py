@@ -6,7 +6,7 @@ builds the same prompts as the transformers one (one crop per prompt, see
 (``temperature=0``), stop at ``<|im_end|>``; special tokens are kept in the decoded text because
 ``<char>``/``<bbox>`` carry the grounding.
 
-The context length is sized for the worst case: the largest AnyRes image (about 8.2k tokens
+The context length is sized for the worst case: the largest AnyRes image (at most 8,829 tokens
 for the 14B) plus a text budget plus the new tokens, so no crop is ever rejected for length.
 ``load_format="dummy"`` gives random weights of the real shapes, for benchmarks.
 
