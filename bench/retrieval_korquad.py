@@ -99,7 +99,7 @@ def evaluate(settings, questions: list[Question]) -> dict:
     vectors = np.vstack([embedder.encode_query(q.text) for q in questions])
     out = {}
     for mode in MODES:
-        ranked = [page_ranks([h.id for h in index.search(t, v, 20, mode=mode)], where)
+        ranked = [page_ranks([h.id for h in index.search(t, v, 20, mode=mode, dense_weight=embedder.fusion_weight)], where)
                   for t, v in zip(terms, vectors, strict=True)]
         out[mode] = score(ranked, questions)
     out["baseline: BM25 whitespace"] = score(_whitespace_bm25(rows, questions, where), questions)

@@ -98,7 +98,7 @@ def measure(settings, questions: list[str]) -> dict:
             search(settings, "default", "latency", q, k=5, mode=mode)
             service.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
-            index.search(t, v, 5, mode=mode)
+            index.search(t, v, 5, mode=mode, dense_weight=embedder.fusion_weight)
             floor.append(time.perf_counter() - t0)
         out[mode] = {"service": percentiles(service), "index_only": percentiles(floor)}
         out[mode]["p50_ratio"] = round(out[mode]["service"]["p50_ms"] / max(out[mode]["index_only"]["p50_ms"], 1e-6), 2)

@@ -12,6 +12,7 @@ import logging
 import threading
 from collections.abc import Iterator
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 from sqlalchemy import select
@@ -20,11 +21,12 @@ from sqlalchemy.orm import Session
 from docagent.db.models import Collection, Crop
 from docagent.settings import Settings
 from indexing.embedders import Embedder, get_embedder
-from indexing.search import CollectionIndex, Fingerprint
+from indexing.search import MANIFEST, CollectionIndex, Fingerprint
 
 log = logging.getLogger(__name__)
 _REBUILD_BATCH = 2000
-_lock = threading.Lock()
+_lock = threading.RLock()
+_open: dict[Path, tuple[tuple[int, int] | None, CollectionIndex]] = {}
 
 
 @lru_cache(maxsize=4)
@@ -40,16 +42,46 @@ def db_crop_ids(session: Session, collection_id: str) -> list[int]:
 
 
 def open_index(settings: Settings, session: Session, collection: Collection) -> CollectionIndex:
-    """Open the collection's index, rebuilding it from the database if it disagrees."""
+    """The collection's index, rebuilt from the database if it disagrees with it.
+
+    Opened indexes are kept per process and reloaded when another process saved a newer one
+    (the manifest changed); every call still checks the id fingerprint against the database.
+    """
     with _lock:
-        index = CollectionIndex.open(
-            settings.index_dir / collection.id, collection.embedder, collection.embedding_dim
-        )
-        expected = Fingerprint.of_ids(db_crop_ids(session, collection.id))
-        if index.fingerprint() != expected:
-            log.warning("index of collection %s is out of step with the database; rebuilding", collection.name)
+        index = _load(settings, collection)
+        if index.fingerprint() != Fingerprint.of_ids(db_crop_ids(session, collection.id)):
+            log.warning("index of collection %s is out of step with the database; rebuilding",
+                        collection.name)
             rebuild_index(session, collection, index)
         return index
+
+
+def _load(settings: Settings, collection: Collection) -> CollectionIndex:
+    """The cached index of the collection, reopened if its manifest changed on disk."""
+    directory = settings.index_dir / collection.id
+    stamp = _manifest_stamp(directory)
+    cached = _open.get(directory)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    index = CollectionIndex.open(directory, collection.embedder, collection.embedding_dim,
+                                 on_mismatch="reset")
+    _open[directory] = (stamp, index)
+    return index
+
+
+def save_index(index: CollectionIndex) -> None:
+    """Save and remember the new manifest, so this process's cached copy stays current."""
+    with _lock:
+        index.save()
+        _open[index.directory] = (_manifest_stamp(index.directory), index)
+
+
+def _manifest_stamp(directory: Path) -> tuple[int, int] | None:
+    try:
+        st = (directory / MANIFEST).stat()
+    except FileNotFoundError:
+        return None
+    return (st.st_mtime_ns, st.st_size)
 
 
 def rebuild_index(session: Session, collection: Collection, index: CollectionIndex) -> None:
@@ -62,7 +94,7 @@ def rebuild_index(session: Session, collection: Collection, index: CollectionInd
         vectors.append(np.frombuffer(vector, dtype=np.float32))
     matrix = np.vstack(vectors) if vectors else np.zeros((0, collection.embedding_dim), np.float32)
     index.rebuild(ids, terms, matrix)
-    index.save()
+    save_index(index)
 
 
 def _stored_rows(session: Session, collection_id: str) -> Iterator[tuple[int, list | None, bytes]]:
@@ -77,8 +109,9 @@ def _stored_rows(session: Session, collection_id: str) -> Iterator[tuple[int, li
 
 
 def remove_from_index(settings: Settings, session: Session, collection: Collection, ids: list[int]) -> None:
-    """Call after the crops' deletion has been committed."""
-    index = open_index(settings, session, collection)
+    """Drop crops from the index once their deletion is committed in the database."""
     with _lock:
+        index = _load(settings, collection)
         index.remove(ids)
-        index.save()
+        save_index(index)
+        open_index(settings, session, collection)  # verifies; rebuilds if anything else differs

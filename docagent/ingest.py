@@ -23,7 +23,7 @@ from docagent.catalog import get_or_create_collection, get_or_create_tenant
 from docagent.db.migrate import upgrade
 from docagent.db.models import Collection, Crop, Document, DocumentStatus, Job, JobStatus, Page
 from docagent.db.session import session_scope
-from docagent.indexes import embedder_for, open_index
+from docagent.indexes import embedder_for, open_index, save_index
 from docagent.intake import Upload
 from docagent.pagewriter import PageWriter
 from docagent.settings import Settings
@@ -183,7 +183,7 @@ class Ingestor:
         new = [i for i, crop_id in enumerate(ids) if crop_id not in present]
         if new:  # open_index may already have rebuilt them in from the database
             index.add([ids[i] for i in new], [terms[i] for i in new], vectors[new])
-            index.save()
+            save_index(index)
 
     def _clear_partial(self, s: Session, doc: Document) -> None:
         s.execute(delete(Crop).where(Crop.document_id == doc.id))

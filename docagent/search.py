@@ -57,7 +57,8 @@ def search(settings: Settings, tenant_name: str, collection_name: str, query: st
         coll = get_collection(s, tenant, collection_name)
         index = open_index(settings, s, coll)
         embedder = embedder_for(coll.embedder)
-        hits = index.search(analyzer().index_terms(query), embedder.encode_query(query), k, mode=mode)
+        hits = index.search(analyzer().index_terms(query), embedder.encode_query(query), k, mode=mode,
+                            dense_weight=embedder.fusion_weight)
         if not hits:
             return []
         rows = s.execute(
