@@ -80,15 +80,21 @@ user assistant system user assistant system
 
 
 def default_corpus(seed: int = 0) -> list[str]:
-    """Built-in training text: document-style Korean and English, plus numbers and box strings
-    (so digits and ``x, y, x, y`` merge like they do in real output)."""
+    """Built-in training text (about 2.3k BPE pieces): document-style Korean and English, its
+    words recombined so each recurs, and numbers, dates and box strings so digits and
+    ``x, y, x, y`` merge like they do in real output."""
     rng = random.Random(seed)
     lines = [ln for ln in _BASE_CORPUS.splitlines() if ln.strip()]
-    for _ in range(400):
+    words = " ".join(lines).split()
+    out = list(lines)
+    for _ in range(1500):
         box = ", ".join(f"{rng.random():.3f}".rstrip("0") for _ in range(4))
-        amount = f"{rng.randint(1, 99_999):,}"
-        lines.append(f"<char>{amount}억 원</char><bbox>{box}</bbox> {rng.randint(1990, 2030)}년 {rng.randint(1, 12)}월")
-    return lines
+        out.append(
+            f"<char>{rng.randint(1, 99_999):,}억 원</char><bbox>{box}</bbox> {rng.randint(1990, 2030)}년 "
+            f"{rng.randint(1, 12)}월 {rng.randint(1, 31)}일 {rng.uniform(-50, 50):.1f}%"
+        )
+        out.append(" ".join(rng.choice(words) for _ in range(12)))
+    return out
 
 
 def squad_corpus(path: Path, limit: int | None = None) -> list[str]:
@@ -149,13 +155,28 @@ def build_processor(tokenizer: Any, vision: VisionSizes, pinpoints: list[list[in
     )
 
 
-def _write_tokenizer_files(processor: Any, out_dir: Path) -> None:
+def _write_processor_files(processor: Any, out_dir: Path) -> None:
+    """Save tokenizer and processor; add the file layout transformers 4.x reads (what vLLM may
+    pin): the image/video processors in their own files, the older tokenizer class name."""
     processor.save_pretrained(out_dir)
-    # transformers 5 records its generic class name; 4.x (what vLLM pins) knows the older alias.
+    processor.image_processor.save_pretrained(out_dir)  # preprocessor_config.json
+    processor.video_processor.save_pretrained(out_dir)  # video_preprocessor_config.json
     cfg_path = out_dir / "tokenizer_config.json"
     cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
     cfg["tokenizer_class"] = "PreTrainedTokenizerFast"
     cfg_path.write_text(json.dumps(cfg, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def _save_config(config: Any, out_dir: Path) -> None:
+    """``config.json`` with the 4.x spelling of RoPE's base next to the 5.x one."""
+    config.save_pretrained(out_dir)
+    path = out_dir / "config.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    text = data.get("text_config", {})
+    theta = (text.get("rope_parameters") or {}).get("rope_theta")
+    if theta is not None:
+        text.setdefault("rope_theta", theta)
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
 
 
 def _config_for(tokenizer: Any, vision: VisionSizes, text: TextSizes) -> Any:
@@ -204,7 +225,8 @@ def build_tiny_checkpoint(
     model = LlavaOnevisionForConditionalGeneration(config).to(torch.float32).eval()
     model.generation_config = _generation_config(config)
     model.save_pretrained(out_dir)
-    _write_tokenizer_files(processor, out_dir)
+    _save_config(model.config, out_dir)
+    _write_processor_files(processor, out_dir)
     return out_dir
 
 
@@ -224,7 +246,7 @@ def write_config_only_checkpoint(
     config = _config_for(tokenizer, vision, text)
     config.architectures = ["LlavaOnevisionForConditionalGeneration"]
     config.dtype = "bfloat16"
-    config.save_pretrained(out_dir)
+    _save_config(config, out_dir)
     _generation_config(config).save_pretrained(out_dir)
-    _write_tokenizer_files(build_processor(tokenizer, vision, config.image_grid_pinpoints), out_dir)
+    _write_processor_files(build_processor(tokenizer, vision, config.image_grid_pinpoints), out_dir)
     return out_dir
