@@ -36,7 +36,7 @@ class MissingDependencyError(VLMError, ImportError):
 def require(module: str, feature: str) -> None:
     """Raise :class:`MissingDependencyError` unless ``module`` is importable."""
     if importlib.util.find_spec(module) is None:
-        raise MissingDependencyError(f"{feature} needs the '{module}' package; {GPU_EXTRA_HINT}")
+        raise MissingDependencyError(f"{feature} needs the '{module}' package; {GPU_EXTRA_HINT}", name=module)
 
 
 @dataclass(slots=True)

@@ -37,7 +37,10 @@ def _check(answer: GroundedAnswer, n_crops: int) -> None:
     assert isinstance(answer, GroundedAnswer)
     assert isinstance(answer.text, str) and isinstance(answer.raw, str)
     assert isinstance(answer.answerable, bool)
-    assert answer.answerable == bool(answer.text.strip()) or not answer.answerable
+    if answer.answerable:
+        assert answer.text.strip()
+    else:
+        assert answer.evidence == []
     parse_output(answer.raw)  # never raises
     for ev in answer.evidence:
         assert 0 <= ev.crop_index < n_crops

@@ -32,7 +32,7 @@ def test_missing_vllm_says_how_to_install() -> None:
     with pytest.raises(MissingDependencyError) as info:
         VLLMBackend(VLMConfig(model="/nowhere"))
     assert "install the gpu extra: pip install 'docagent[gpu]'" in str(info.value)
-    assert isinstance(info.value, ImportError)
+    assert isinstance(info.value, ImportError) and info.value.name == "vllm"
 
 
 def test_build_requests_is_pure() -> None:

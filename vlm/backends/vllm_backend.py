@@ -36,7 +36,7 @@ def import_vllm() -> Any:
     try:
         import vllm
     except ImportError as exc:
-        raise MissingDependencyError(f"the vLLM backend needs vllm; {GPU_EXTRA_HINT}") from exc
+        raise MissingDependencyError(f"the vLLM backend needs vllm; {GPU_EXTRA_HINT}", name="vllm") from exc
     return vllm
 
 
