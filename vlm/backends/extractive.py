@@ -8,6 +8,7 @@ that reading, and it can only copy spans: it never paraphrases, computes or comb
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from indexing.geometry import Box
@@ -195,8 +196,15 @@ _EVIDENCE_LINE = re.compile(r"^\s*(?:[-*•]\s+|(?=\[\d+\]))")
 
 
 def _caption_hits(text: str, cell_texts: list[str]) -> list[TermHit]:
-    """Terms of a table crop's text that are not in its cells: its caption or title."""
-    if not text.strip():
-        return []
-    cell_terms = {h.term for t in cell_texts for h in terms_of(tokenize(t))}
-    return [h for h in terms_of(tokenize(text)) if h.term not in cell_terms]
+    """Terms of a table crop's text once the cells' texts are taken out: its caption, title or
+    units line. Each cell's text is removed at its last occurrence, since a title comes before
+    the cells and may name what a cell also holds (서울식품 as owner and as a maker)."""
+    rest = text
+    uses = Counter(c.strip() for c in cell_texts if c.strip())
+    for cell in sorted(uses, key=len, reverse=True):
+        for _ in range(uses[cell]):
+            i = rest.rfind(cell)
+            if i < 0:
+                break
+            rest = rest[:i] + " " + rest[i + len(cell):]
+    return terms_of(tokenize(rest)) if rest.strip() else []

@@ -10,12 +10,15 @@ for the "cannot answer" decision.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from vlm.extractive.morph import TermHit, soft_match
 from vlm.extractive.question import Question
+
+_NUMBER_WITH_COUNTER = re.compile(r"^\d[\d.]*[^\d.]+$")
 
 
 class Idf:
@@ -48,18 +51,30 @@ class Match:
 
 def question_weights(question: Question, idf: Idf) -> dict[str, float]:
     """Weight per distinct question term. Compounds whose parts are also terms get half
-    weight, so that ``지명수배`` does not count the same evidence three times."""
+    weight, so that ``지명수배`` does not count the same evidence three times; a number's
+    counter compound (``2023년`` beside ``2023``) gets 0.3, enough to tell ``3년`` from
+    ``3개월`` without missing a heading written ``2023``; one-syllable terms and the question's
+    head noun get half."""
     terms = [h.term for h in question.terms]
     out: dict[str, float] = {}
     for t in dict.fromkeys(terms):
         w = idf(t)
         parts = [p for p in terms if p != t and p in t and len(p) < len(t)]
+        if _NUMBER_WITH_COUNTER.match(t):
+            w *= 0.3  # 2023년: the number carries the match, the counter only breaks ties
+        elif len(t) == 1 and "가" <= t <= "힣":
+            w *= 0.5  # one syllable: as often a fragment of a split name (가/온/건설) as a word
+        if question.head and t.startswith(question.head):
+            w *= 0.5  # the asked-for noun names what the answer is, which text often leaves
+            # implicit: a table of returns holds numbers, not the word 수익률
         out[t] = w * (0.5 if len(parts) >= 2 else 1.0)
     return out
 
 
-def match_terms(weights: dict[str, float], hits: list[TermHit]) -> Match:
-    """Coverage of the weighted question terms by a unit's term hits."""
+def match_terms(weights: dict[str, float], hits: list[TermHit],
+                entities: frozenset[str] = frozenset()) -> Match:
+    """Coverage of the weighted question terms by a unit's term hits. Each term of
+    ``entities`` the unit lacks counts twice against it (a table of another company)."""
     total = sum(weights.values())
     if total <= 0 or not hits:
         return Match(0.0)
@@ -80,6 +95,7 @@ def match_terms(weights: dict[str, float], hits: list[TermHit]) -> Match:
         if best > 0:
             strength[qt], positions[qt] = best, where
     covered = sum(weights[t] * s for t, s in strength.items())
+    total += sum(weights[e] * (1.0 - strength.get(e, 0.0)) for e in entities if e in weights)
     return Match(covered / total, strength, positions)
 
 
@@ -96,18 +112,26 @@ def _bigrams(text: str) -> set[str]:
 
 def boost_absent_entities(weights: dict[str, float], question: Question, texts: list[str],
                           factor: float = 2.0) -> dict[str, float]:
-    """Weigh more the proper nouns of the question that the crops never mention.
+    """Weigh more the proper nouns and numbers of the question that the crops never mention.
 
-    A question about ``태평양물산`` shown only other companies' tables matches every other
-    term; the missing name is what says the crops are about something else. A name counts as
+    A question about ``태평양물산`` (or about 2019) shown only other companies' (or years')
+    tables matches every other term; the missing name is what says the crops are about
+    something else. A name counts as
     mentioned when half of its character bigrams occur in the crops (Kiwi may split or join
     names differently in the question and the text).
     """
     joined = "".join("".join(t.split()) for t in texts)
+    plain = joined.replace(",", "")
     out = dict(weights)
     for h in question.terms:
         tok = question.tokens[h.index]
-        if tok.tag != "NNP" or h.term not in out:
+        if h.term not in out:
+            continue
+        if tok.tag == "SN" and h.term == tok.form.replace(",", "").rstrip("."):
+            if len(h.term) >= 2 and h.term not in plain:
+                out[h.term] = weights[h.term] * factor  # a year or figure nowhere in the crops
+            continue
+        if tok.tag != "NNP":
             continue
         grams = _bigrams(h.term)
         if sum(g in joined for g in grams) < 0.5 * len(grams):

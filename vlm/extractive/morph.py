@@ -161,10 +161,15 @@ _HANGUL = re.compile(r"[가-힣]")
 
 def soft_match(a: str, b: str) -> float:
     """1.0 for equal terms; 0.7 when one Hangul term of two or more syllables starts the other
-    (``경희대`` ~ ``경희대학교``); 0 otherwise. Numbers match exactly or not at all."""
+    (``경희대`` ~ ``경희대학교``), 0.5 when it sits inside it (``건설`` ~ ``가온건설``: Kiwi
+    splits a name in one text and keeps it whole in another); 0 otherwise. Numbers match
+    exactly or not at all."""
     if a == b:
         return 1.0
     short, long_ = (a, b) if len(a) <= len(b) else (b, a)
-    if len(short) >= 2 and _HANGUL.match(short) and long_.startswith(short):
-        return 0.7
+    if len(short) >= 2 and _HANGUL.match(short):
+        if long_.startswith(short):
+            return 0.7
+        if short in long_:
+            return 0.5
     return 0.0

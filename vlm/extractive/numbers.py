@@ -74,7 +74,7 @@ _DATE_RE = re.compile(
 _TIME_RE = re.compile(r"(?:(?:오전|오후|새벽|밤|낮)\s?)?\d{1,2}\s?시(?:\s?\d{1,2}\s?분)?(?:\s?\d{1,2}\s?초)?")
 _AMOUNT_RE = re.compile(
     rf"(?P<sign>{_SIGN})?(?P<body>{_NUM}(?:\s?[조억만천백]{{1,2}}(?:\s?{_NUM}(?=\s?[조억만천백]))?)*)"
-    rf"(?!\d)(?P<unit>\s?(?:{_UNIT_ALT}))?"
+    rf"(?!\d)(?P<unit>\s?(?:{_UNIT_ALT})(?:/(?:{_UNIT_ALT}|㎢|㎡|km²|h|s))?)?"
 )
 _ENGLISH_MONEY = re.compile(rf"(?P<cur>[$€£¥₩])\s?(?P<body>{_NUM})(?:\s?(?P<scale>million|billion|trillion|thousand|[mbk]n?\b))?",
                             re.IGNORECASE)

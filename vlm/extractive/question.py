@@ -98,6 +98,19 @@ class Question:
         return self.answer_type in FACTOID_TYPES
 
     @property
+    def entities(self) -> frozenset[str]:
+        """Names and figures of the question: proper nouns (with the nouns glued to them:
+        ``한빛전자`` from 한빛/NNP + 전자), numbers of two or more digits."""
+        out = set()
+        for h in self.terms:
+            tok = self.tokens[h.index]
+            if tok.tag == "NNP" and (h.term == tok.form or h.term.startswith(tok.form)):
+                out.add(h.term)
+            elif tok.tag == "SN" and len(h.term) >= 2 and h.term.isdigit():
+                out.add(h.term)
+        return frozenset(out)
+
+    @property
     def term_set(self) -> set[str]:
         return {h.term for h in self.terms}
 

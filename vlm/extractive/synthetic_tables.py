@@ -21,6 +21,7 @@ COMPANIES = ["한빛전자", "대성화학", "미래바이오", "서울식품", 
              "태평양물산", "새솔제약", "하나로에너지", "금강철강", "청운소프트"]
 METRICS = ["매출액", "영업이익", "당기순이익", "자산총계", "부채총계", "자본총계", "영업이익률",
            "부채비율", "연구개발비"]
+MAKERS = ["삼광", "대한정밀", "유니온", "성진", "코리아텍", "한성", "에이스", "동방"]
 PRODUCTS = ["노트북 A15", "스마트폰 X3", "태블릿 T8", "모니터 M27", "이어폰 B2", "스마트워치 W5",
             "프린터 P9", "공유기 R4"]
 ATTRS = ["가격", "재고", "출시일", "무게", "제조사"]
@@ -75,7 +76,7 @@ def _products(rng: random.Random, owner: str) -> tuple[str, list[str], list[str]
         values[(p, "재고")] = f"{rng.randint(0, 900)}개"
         values[(p, "출시일")] = f"{rng.randint(2019, 2024)}.{rng.randint(1, 12):02d}"
         values[(p, "무게")] = f"{rng.uniform(0.05, 3):.2f}kg"
-        values[(p, "제조사")] = rng.choice(COMPANIES)
+        values[(p, "제조사")] = rng.choice(MAKERS)  # never a seller: sellers own the tables
     return f"{owner} 판매 제품 현황", products, attrs, values
 
 

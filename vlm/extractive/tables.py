@@ -48,8 +48,19 @@ def expanded_grid(table: Table) -> list[list[str]]:
     return grid
 
 
+def _cell_terms(text: str) -> list[TermHit]:
+    """Terms of a cell, also read with its spaces removed: a label wrapped inside its cell
+    (``영업이익`` / ``률``) still yields the compound ``영업이익률``."""
+    hits = terms_of(tokenize(text))
+    compact = "".join(text.split())
+    if compact != text:
+        seen = {h.term for h in hits}
+        hits += [h for h in terms_of(tokenize(compact)) if h.term not in seen]
+    return hits
+
+
 def cell_hits(grid: list[list[str]]) -> list[list[list[TermHit]]]:
-    return [[terms_of(tokenize(t)) if t else [] for t in row] for row in grid]
+    return [[_cell_terms(t) if t else [] for t in row] for row in grid]
 
 
 def table_units(table: Table) -> list[set[str]]:
@@ -94,6 +105,11 @@ def answer_table(q: Question, table: Table, weights: dict[str, float],
     own = [[match_terms(weights, hits[r][c]).coverage if hits[r][c] else 0.0
             for c in range(n_cols)] for r in range(n_rows)]
 
+    # leading columns of labels (row headings); precision is judged on them alone, so a
+    # text value left of the cell (a maker's name) does not dilute the row's heading
+    lead = 1
+    while lead < n_cols - 1 and not any(value[r][lead] for r in range(head, n_rows)):
+        lead += 1
     best: TableAnswer | None = None
     for r in range(n_rows):
         for c in range(n_cols):
@@ -108,20 +124,21 @@ def answer_table(q: Question, table: Table, weights: dict[str, float],
             col_cov = match_terms(weights, col_hits).coverage
             if row_cov <= 0 or col_cov <= 0:
                 continue
-            cov = match_terms(weights, row_hits + col_hits + caption).coverage
+            cov = match_terms(weights, row_hits + col_hits + caption, q.entities).coverage
             score = (cov + 0.3 * min(row_cov, col_cov)
-                     + 0.1 * (_precision(qset, row_hits) + _precision(qset, col_hits))
+                     + 0.1 * (_precision(qset, [h for k in range(min(c, lead)) for h in hits[r][k]])
+                              + _precision(qset, col_hits))
                      + (0.05 if not label[r][c] else 0.0))
             if best is None or score > best.score:
                 best = TableAnswer(r, c, text, cov, score, "table.cell", " | ".join(grid[r]))
     if best is not None:
         return best
-    return _one_direction(grid, hits, weights, caption, head)
+    return _one_direction(grid, hits, weights, caption, head, q.entities)
 
 
 def _one_direction(grid: list[list[str]], hits: list[list[list[TermHit]]],
-                   weights: dict[str, float], caption: list[TermHit], head: int
-                   ) -> TableAnswer | None:
+                   weights: dict[str, float], caption: list[TermHit], head: int,
+                   entities: frozenset[str]) -> TableAnswer | None:
     """Key-value tables: a row whose first cell matches and that holds one other cell, or a
     column whose heading matches and that holds one cell below the heading, answers."""
     n_rows, n_cols = len(grid), len(grid[0])
@@ -131,7 +148,7 @@ def _one_direction(grid: list[list[str]], hits: list[list[list[TermHit]]],
         values = [c for c in range(1, n_cols) if grid[r][c] and grid[r][c] != grid[r][0]]
         if len(values) != 1 or not labels:
             continue
-        cov = match_terms(weights, labels + caption).coverage
+        cov = match_terms(weights, labels + caption, entities).coverage
         row_only = match_terms(weights, labels).coverage
         if row_only > 0 and (best is None or cov > best.coverage):
             c = values[0]
@@ -141,7 +158,7 @@ def _one_direction(grid: list[list[str]], hits: list[list[list[TermHit]]],
         values = [r for r in range(head, n_rows) if grid[r][c]]
         if len(values) != 1 or not labels:
             continue
-        cov = match_terms(weights, labels + caption).coverage
+        cov = match_terms(weights, labels + caption, entities).coverage
         col_only = match_terms(weights, labels).coverage
         if col_only > 0 and (best is None or cov > best.coverage):
             r = values[0]
