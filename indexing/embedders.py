@@ -105,8 +105,9 @@ class HashNgramEmbedder(Embedder):
         if isinstance(texts, str):
             raise EmbedderError("encode takes a list of texts; use encode_query for one text")
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for start in range(0, len(texts), max(1, batch_size)):
-            chunk = texts[start : start + batch_size]
+        step = max(1, batch_size)  # Kiwi batch size: bounds memory, keeps its threads busy
+        for start in range(0, len(texts), step):
+            chunk = texts[start : start + step]
             morphemes = self._analyzer.terms_batch(chunk)
             for row, (text, morphs) in enumerate(zip(chunk, morphemes, strict=True)):
                 out[start + row] = self._vector(text, morphs)

@@ -266,6 +266,8 @@ class CollectionIndex:
             raise CollectionIndexError(f"vectors must have shape (n, {self.dim}), got {shape}")
         if len(set(ids)) != len(ids):
             raise CollectionIndexError("the same id appears twice in one batch")
+        if any(isinstance(t, str) for t in terms):
+            raise CollectionIndexError("each crop's terms must be a list of strings, not a string")
 
     def _load(self, manifest_path: Path) -> None:
         try:

@@ -114,7 +114,8 @@ class VectorIndex:
             return [[] for _ in range(len(matrix))]
         k = min(k, len(self))
         with _omp_threads(1 if len(matrix) <= FEW_QUERIES else None):
-            scores, found = self._index.search(matrix, k, params=self._search_params())
+            params, _keepalive = self._search_params()
+            scores, found = self._index.search(matrix, k, params=params)
         return [
             [(int(i), float(s)) for i, s in zip(row_ids, row_scores, strict=True) if i != -1]
             for row_ids, row_scores in zip(found, scores, strict=True)
@@ -177,18 +178,18 @@ class VectorIndex:
         faiss.normalize_L2(matrix)  # leaves all-zero rows (blank texts) as they are
         return np.ascontiguousarray(matrix)
 
-    def _search_params(self) -> faiss.SearchParameters | None:
+    def _search_params(self) -> tuple[faiss.SearchParameters | None, tuple[object, ...]]:
+        """Search parameters, and the selectors they point to: FAISS does not own those, so
+        the caller holds them until the search is done."""
         if self.kind == "flat":
-            return None
+            return None, ()
         params = faiss.SearchParametersHNSW()
         params.efSearch = HNSW_EF_SEARCH
-        if self._tombstones:
-            removed = np.fromiter(self._tombstones, dtype=np.int64)
-            # Keep the selectors referenced from params: FAISS does not own them.
-            self._selectors = (faiss.IDSelectorBatch(removed),)
-            self._selectors += (faiss.IDSelectorNot(self._selectors[0]),)
-            params.sel = self._selectors[1]
-        return params
+        if not self._tombstones:
+            return params, ()
+        removed = faiss.IDSelectorBatch(np.fromiter(self._tombstones, dtype=np.int64))
+        params.sel = kept = faiss.IDSelectorNot(removed)
+        return params, (removed, kept)
 
     def _compact(self) -> None:
         """Rebuild an HNSW index without its tombstoned ids."""

@@ -209,4 +209,6 @@ def test_bad_batches_change_nothing(index: CollectionIndex, corpus, encoded) -> 
         index.add([1], terms[:1], np.ones((1, 3), dtype=np.float32))
     with pytest.raises(CollectionIndexError, match="twice"):
         index.add([1, 1], terms[:2], vectors[:2])
+    with pytest.raises(CollectionIndexError, match="not a string"):
+        index.add([1], ["매출액"], vectors[:1])
     assert index.fingerprint() == before
