@@ -150,6 +150,17 @@ def test_bench_materialises_like_a_normal_build(tiny_loaded) -> None:
     assert bench.detect_bandwidth("NVIDIA H200") == 4.8 and bench.detect_bandwidth("NVIDIA H100 PCIe") == 2.0
 
 
+def test_bench_summary_ratios() -> None:
+    bench = _load_bench()
+    rows = [bench.Result("transformers", 1, 1485, 1500, 128, 1.0, 3.0, 1500.0, 50.0, 0.33),
+            bench.Result("vllm", 1, 1485, 1500, 128, 0.5, 1.5, 3000.0, 100.0, 0.67),
+            bench.Result("vllm", 8, 1485, 0, 128, 0, 0, 0, 0, 0, "OOM")]
+    ratios, peer = bench.summarize(rows, ceiling=110.0)
+    assert ratios == {"transformers": 0.455, "vllm": 0.909}
+    assert peer == {"1": {"prefill": 2.0, "decode": 2.0}}
+    assert bench.summarize(rows, ceiling=None)[0] == {}
+
+
 def test_bench_runs_on_the_tiny_checkpoint(tiny_checkpoint, capsys) -> None:
     bench = _load_bench()
     report = bench.main(["--cpu", "--backend", "both", "--batch-sizes", "1,2", "--new-tokens", "4",

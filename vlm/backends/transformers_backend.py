@@ -152,7 +152,10 @@ class TransformersBackend(VLMBackend):
 
         if image is None:
             return len(prompt)
-        return num_image_tokens(image.height, image.width, self._model().model.config) + len(prompt)
+        try:
+            return num_image_tokens(image.height, image.width, self._model().model.config) + len(prompt)
+        except (ValueError, AttributeError, TypeError):  # a config without anyres_max_N geometry
+            return image.width * image.height // 196 + len(prompt)
 
     def generate(
         self,
