@@ -108,6 +108,19 @@ def _stored_rows(session: Session, collection_id: str) -> Iterator[tuple[int, li
         yield row.id, row.terms, row.vector
 
 
+def add_to_index(settings: Settings, session: Session, collection: Collection, ids: list[int],
+                 terms: list[list[str]], vectors: np.ndarray) -> None:
+    """Add crops whose rows are committed, then verify the index against the database."""
+    with _lock:
+        index = _load(settings, collection)
+        present = set(index.ids().tolist())
+        new = [i for i, crop_id in enumerate(ids) if crop_id not in present]
+        if new:
+            index.add([ids[i] for i in new], [terms[i] for i in new], vectors[new])
+            save_index(index)
+        open_index(settings, session, collection)
+
+
 def remove_from_index(settings: Settings, session: Session, collection: Collection, ids: list[int]) -> None:
     """Drop crops from the index once their deletion is committed in the database."""
     with _lock:

@@ -23,7 +23,7 @@ from docagent.catalog import get_or_create_collection, get_or_create_tenant
 from docagent.db.migrate import upgrade
 from docagent.db.models import Collection, Crop, Document, DocumentStatus, Job, JobStatus, Page
 from docagent.db.session import session_scope
-from docagent.indexes import embedder_for, open_index, save_index
+from docagent.indexes import add_to_index, embedder_for
 from docagent.intake import Upload
 from docagent.pagewriter import PageWriter
 from docagent.settings import Settings
@@ -178,12 +178,7 @@ class Ingestor:
     def _index(self, coll_id: str, ids: list[int], terms: list[list[str]], vectors: np.ndarray) -> None:
         """Add committed crops to the index (database first, index second)."""
         with session_scope(self.settings.database_url) as s:
-            index = open_index(self.settings, s, s.get_one(Collection, coll_id))
-        present = set(index.ids().tolist())
-        new = [i for i, crop_id in enumerate(ids) if crop_id not in present]
-        if new:  # open_index may already have rebuilt them in from the database
-            index.add([ids[i] for i in new], [terms[i] for i in new], vectors[new])
-            save_index(index)
+            add_to_index(self.settings, s, s.get_one(Collection, coll_id), ids, terms, vectors)
 
     def _clear_partial(self, s: Session, doc: Document) -> None:
         s.execute(delete(Crop).where(Crop.document_id == doc.id))
