@@ -48,7 +48,10 @@ _HEADS: dict[AnswerType, tuple[str, ...]] = {
     AnswerType.NUMBER: ("수", "숫자", "인원", "금액", "가격", "비율", "비중", "규모", "액수",
                         "점수", "거리", "높이", "길이", "나이", "기간", "횟수", "개수", "인구",
                         "매출", "매출액", "수익률", "값", "수치", "금리", "무게", "면적", "차례",
-                        "순위", "갯수", "층수", "고도", "속도", "온도", "평균", "인구수"),
+                        "순위", "갯수", "층수", "고도", "속도", "온도", "평균", "인구수",
+                        "이익", "순이익", "영업이익", "손실", "자산", "부채", "자본", "비용",
+                        "예산", "수익", "주가", "점유율", "성장률", "증가율", "감소율", "수량",
+                        "총액", "잔액", "배당금", "시가총액", "임금", "연봉", "요금", "득표율"),
     AnswerType.REASON: ("이유", "원인", "방법", "까닭", "목적", "과정", "의미", "차이", "방식",
                         "배경", "계기"),
 }
@@ -152,6 +155,9 @@ def _korean_type(tokens: tuple[Token, ...]) -> tuple[AnswerType | None, int, str
             personish = prev is not None and (tokens[prev].form in _PERSONISH
                                               or _HEAD_TYPE.get(tokens[prev].form) == AnswerType.PERSON)
             best = (AnswerType.PERSON if personish else AnswerType.SPAN, i, form)
+        elif (tok.tag == "XSN" and form in ("률", "율", "액", "량") and i > 0
+              and tokens[i - 1].tag in ("NNG", "NNP") and _is_head(tokens, i)):
+            best = (AnswerType.NUMBER, i, form)  # 영업이익률, 판매량: a rate or an amount
         elif tok.tag in ("NNG", "NNB") and form in _HEAD_TYPE and _is_head(tokens, i):
             kind = _HEAD_TYPE[form]
             if form == "년" and not (i > 0 and tokens[i - 1].tag == "ETM"):

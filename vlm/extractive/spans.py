@@ -266,6 +266,18 @@ def _question_overlap(q: Question, sent: Sentence, c: Candidate) -> tuple[float,
     return hit / len(terms), category
 
 
+def _length(q: Question, c: Candidate, surface: str) -> float:
+    """Words counted against a candidate's length: a quantity is one however it is spaced
+    (``3,450억 원``); an address whose every word is a place (``경기도 수원시``) counts as
+    slightly less than one, so the whole address beats its first word."""
+    words = surface.split()
+    if c.kind.startswith("quantity"):
+        return 1
+    if q.answer_type == AnswerType.PLACE and all(w.endswith(_PLACE_SUFFIXES) for w in words):
+        return 1 - 0.3 * (len(words) - 1)
+    return len(words)
+
+
 def _unit_fit(q: Question, c: Candidate, surface: str) -> float:
     """몇 명 wants a count of 명; a person is named without the title that follows the name."""
     if q.unit and c.kind.startswith(("quantity", "numbered")):
@@ -313,7 +325,7 @@ def answer_paragraph(q: Question, text: str, units: list[tuple[Sentence, list]],
             if overlap >= 1.0:
                 continue
             surface = text[c.start:c.end]
-            n_words = len(surface.split())
+            n_words = _length(q, c, surface)
             score = (1.0 * cov + 0.8 * c.type_score
                      + 0.9 * _closeness(c, m, weights, q.focus, on_head)
                      - 0.8 * overlap - 0.08 * (n_words - 1) + (0.12 if on_head else 0.0)
