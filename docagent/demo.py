@@ -35,7 +35,7 @@ QUERIES = [
     ("9월 KOSPI 지수 하락", "fund-report-kb-202309.pdf", 1),
     ("CGA-35 제품의 권고 용도", "msds-cga35.pdf", 1),
     ("특허 출원인 한글과컴퓨터", "patent-1020210175798.pdf", 1),
-    ("탄소중립위원회 위원 위촉 대표성", "bill-2125318.pdf", 1),
+    ("탄소중립위원회 위원 위촉 대표성", "bill-2125318.pdf", 2),
     ("2023년 영업이익", "financials.pdf", 1),
     ("고객센터 점심시간", "customer-center-scan.pdf", 1),
 ]
