@@ -106,6 +106,9 @@ class VLMConfig:
     max_new_tokens: int = 128
     batch_size: int = 8
     max_image_side: int | None = 2304
+    # None renders no system turn (VLM_NOTES); the released HF chat template inserts Qwen's
+    # default, vlm.prompts.DEFAULT_SYSTEM, so set that to match it exactly.
+    system_prompt: str | None = None
     # vLLM engine
     vllm: VLLMOptions = field(default_factory=VLLMOptions)
 

@@ -64,3 +64,19 @@ def test_from_mapping_builds_groups_and_rejects_unknown_keys() -> None:
     with pytest.raises(VLMConfigError) as info:
         VLMConfig.from_mapping({"modle": "/m"})
     assert info.value.field == "modle"
+
+
+def test_system_prompt_reaches_the_prompts():
+    from PIL import Image
+
+    from vlm.backends.base import CropInput, VisionRequest
+    from vlm.backends.transformers_backend import crop_jobs
+    from vlm.prompts import DEFAULT_SYSTEM
+
+    img = Image.new("RGB", (40, 20), "white")
+    req = VisionRequest("매출액은?", [CropInput(image=img)])
+    (plain,) = crop_jobs([req], 16)
+    (with_system,) = crop_jobs([req], 16, system=DEFAULT_SYSTEM)
+    assert "<|im_start|>system" not in plain.prompt
+    assert with_system.prompt.startswith(f"<|im_start|>system\n{DEFAULT_SYSTEM}<|im_end|>\n")
+    assert VLMConfig(system_prompt=DEFAULT_SYSTEM).system_prompt == DEFAULT_SYSTEM

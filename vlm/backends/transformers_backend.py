@@ -64,13 +64,14 @@ def crop_jobs(
     requests: Sequence[VisionRequest],
     max_new_tokens_cap: int,
     max_image_side: int | None = None,
-    prompt_fn: Callable[[str, bool], str] = qa_prompt,
+    prompt_fn: Callable[..., str] = qa_prompt,
+    system: str | None = None,
 ) -> list[CropJob]:
     """One job per crop that has an image, in request then crop order."""
     jobs: list[CropJob] = []
     for ri, req in enumerate(requests):
         limit = max(1, min(req.max_new_tokens, max_new_tokens_cap))
-        prompt = prompt_fn(req.question, req.grounding)
+        prompt = prompt_fn(req.question, req.grounding, system=system)
         for ci, crop in enumerate(req.crops):
             if crop.image is None:
                 continue
@@ -131,7 +132,8 @@ class TransformersBackend(VLMBackend):
     # -- VLMBackend -------------------------------------------------------------------------
 
     def answer(self, requests: list[VisionRequest]) -> list[GroundedAnswer]:
-        jobs = crop_jobs(requests, self.config.max_new_tokens, self.config.max_image_side)
+        jobs = crop_jobs(requests, self.config.max_new_tokens, self.config.max_image_side,
+                         system=self.config.system_prompt)
         replies = self.generate(
             [j.prompt for j in jobs], [j.image for j in jobs], [j.max_new_tokens for j in jobs]
         )
@@ -139,7 +141,7 @@ class TransformersBackend(VLMBackend):
 
     def complete(self, prompts: list[str], max_new_tokens: int = 256) -> list[str]:
         limit = max(1, min(max_new_tokens, self.config.max_new_tokens))
-        return self.generate([text_prompt(p) for p in prompts], None, [limit] * len(prompts))
+        return self.generate([text_prompt(p, system=self.config.system_prompt) for p in prompts], None, [limit] * len(prompts))
 
     def close(self) -> None:
         self.loaded = None

@@ -126,13 +126,14 @@ class VLLMBackend(VLMBackend):
         self.llm: Any = llm
 
     def answer(self, requests: list[VisionRequest]) -> list[GroundedAnswer]:
-        jobs = crop_jobs(requests, self.config.max_new_tokens, self.config.max_image_side)
+        jobs = crop_jobs(requests, self.config.max_new_tokens, self.config.max_image_side,
+                         system=self.config.system_prompt)
         replies = self.generate([j.prompt for j in jobs], [j.image for j in jobs], [j.max_new_tokens for j in jobs])
         return merge_answers(requests, jobs, replies)
 
     def complete(self, prompts: list[str], max_new_tokens: int = 256) -> list[str]:
         limit = max(1, min(max_new_tokens, self.config.max_new_tokens))
-        return self.generate([text_prompt(p) for p in prompts], None, [limit] * len(prompts))
+        return self.generate([text_prompt(p, system=self.config.system_prompt) for p in prompts], None, [limit] * len(prompts))
 
     def generate(
         self,
