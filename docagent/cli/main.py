@@ -13,21 +13,16 @@ from rich.console import Console
 from rich.table import Table
 
 from docagent.catalog import DEFAULT_TENANT
+from docagent.cli.common import fail, load_settings
 from docagent.cli.progress import ingest_progress
 from docagent.cli.vlm import vlm_app
 from docagent.errors import DocagentError
-from docagent.settings import get_settings
 
 app = typer.Typer(help="docagent: agentic document understanding for Korean and English.",
                   no_args_is_help=True, add_completion=False)
 app.add_typer(vlm_app, name="vlm")
 console = Console()
 TenantOpt = Annotated[str, typer.Option(help="Tenant the collection belongs to.")]
-
-
-def _fail(message: str, code: int = 2) -> None:
-    Console(stderr=True).print(f"[red]error:[/red] {message}")
-    raise typer.Exit(code)
 
 
 @app.callback()
@@ -48,7 +43,7 @@ def ingest(
     from docagent.intake import uploads_from_paths
     from indexing.archive import ArchiveLimits
 
-    settings = get_settings()
+    settings = load_settings()
     max_bytes = settings.max_upload_mb * 2**20
     limits = ArchiveLimits(max_member_bytes=max_bytes, max_members=settings.max_archive_members)
     try:
@@ -58,7 +53,7 @@ def ingest(
         with ingest_progress() as progress:
             done = {r.id: r for r in ingestor.run_job(job_id, progress)}
     except DocagentError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     rows = [done.get(r.id, r) for r in rows]
     if as_json:
         typer.echo(json.dumps({"collection": collection, "documents": [r.to_json() for r in rows]},
@@ -92,11 +87,11 @@ def search(
     from docagent.search import search as run_search
 
     if mode not in ("hybrid", "sparse", "dense"):
-        _fail(f"--mode must be hybrid, sparse or dense, not {mode!r}")
+        fail(f"--mode must be hybrid, sparse or dense, not {mode!r}")
     try:
-        results = run_search(get_settings(), tenant, collection, query, k=k, mode=mode)  # type: ignore[arg-type]
+        results = run_search(load_settings(), tenant, collection, query, k=k, mode=mode)  # type: ignore[arg-type]
     except DocagentError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     if as_json:
         keys = ("document_id", "filename", "page", "bbox", "kind", "text", "score")
         payload = [{key: r.to_json()[key] for key in keys} for r in results]

@@ -21,3 +21,42 @@ def tiny(
     path = build_tiny_checkpoint(out, seed=seed)
     size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
     typer.echo(f"wrote {path} ({size / 2**20:.1f} MB)")
+
+
+@vlm_app.command("answer")
+def answer(
+    image: Annotated[Path, typer.Argument(help="An image (a crop or a page).", exists=True, dir_okay=False)],
+    question: Annotated[str, typer.Argument(help="The question.")],
+    grounding: Annotated[bool, typer.Option(help="Ask for boxes (<gro>).")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Ask the configured backend (DOCAGENT_VLM_BACKEND) a question about one image."""
+    import json
+
+    from PIL import Image, UnidentifiedImageError
+
+    from docagent.cli.common import fail, load_settings
+    from docagent.vlm_backend import backend_from_settings, crop_from_image
+    from vlm.backends.base import VisionRequest
+    from vlm.errors import VLMError
+
+    settings = load_settings()
+    try:
+        img = Image.open(image)
+        img.load()
+    except (UnidentifiedImageError, OSError) as exc:
+        fail(f"cannot read {image} as an image: {exc}")
+    ocr = settings.ocr_languages if settings.vlm_backend == "extractive" else None
+    request = VisionRequest(question, [crop_from_image(img, ocr)], grounding=grounding)
+    try:
+        backend = backend_from_settings(settings)
+        (result,) = backend.answer([request])
+    except (VLMError, ImportError, OSError, ValueError) as exc:
+        fail(str(exc))
+    boxes = [[round(v * 144 / 72, 1) for v in b.as_list()] for _, b in result.page_boxes(request)]
+    payload = {"backend": settings.vlm_backend, "answer": result.text, "answerable": result.answerable,
+               "boxes_px": boxes, "raw": result.raw}
+    if as_json:
+        typer.echo(json.dumps(payload, ensure_ascii=False))
+    else:
+        typer.echo(f"{result.text}\n(answerable={result.answerable}; boxes in image pixels: {boxes})")
