@@ -91,6 +91,19 @@ def test_paragraph_answers_with_units(backend: ExtractiveBackend, question: str,
     assert ans.raw.startswith("rule=paragraph.typed")
 
 
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [("Who founded Apple?", "Steve Jobs"), ("When was Apple founded?", "1976"),
+     ("How many people did Apple employ in 2023?", "161,000")],
+)
+def test_english_paragraph(backend: ExtractiveBackend, question: str, answer: str) -> None:
+    text = ("Apple Inc. is an American technology company. It was founded by Steve Jobs and "
+            "Steve Wozniak in 1976 in Cupertino, California. In 2023 its revenue was $383 "
+            "billion, and it employed 161,000 people.")
+    _, ans = ask(backend, question, CropInput(text=text))
+    assert ans.answerable and ans.text == answer
+
+
 def test_answer_box_is_normalised_and_maps_onto_the_words(backend: ExtractiveBackend) -> None:
     crop = paragraph_crop(REPORT)
     req, ans = ask(backend, "한빛전자의 2023년 매출액은 얼마인가?", crop)

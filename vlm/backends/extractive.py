@@ -108,7 +108,7 @@ class ExtractiveBackend(VLMBackend):
             return GroundedAnswer("The question has no content words to look for in the crops.",
                                   False, raw="rule=none reason=no-content-terms")
         found = [f for i, crop in enumerate(request.crops)
-                 if (f := self._from_crop(q, i, crop, texts[i], units[i], idf, weights)) is not None]
+                 if (f := self._from_crop(q, i, crop, texts[i], units[i], weights)) is not None]
         if not found:
             return GroundedAnswer("Nothing in the crops matches the question.", False,
                                   raw="rule=none reason=no-match")
@@ -136,10 +136,10 @@ class ExtractiveBackend(VLMBackend):
         return to_norm(boxes, crop.frame, crop.words) if request.grounding else []
 
     def _from_crop(self, q: Question, index: int, crop: CropInput, text: str, units: list,
-                   idf: Idf, weights: dict[str, float]) -> _Found | None:
+                   weights: dict[str, float]) -> _Found | None:
         if crop.table is not None:
             return self._from_table(q, index, crop, weights)
-        span = answer_paragraph(q, text, units, idf, weights, self.top_sentences)
+        span = answer_paragraph(q, text, units, weights, self.top_sentences)
         if span is None:
             return None
         align = align_words(text, crop.words) if crop.words else None

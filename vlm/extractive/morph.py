@@ -24,7 +24,7 @@ NOUN_TAGS = frozenset({"NNG", "NNP", "NR", "SN", "SL", "SH", "XR"})
 CONTENT_TAGS = NOUN_TAGS | {"VV", "VA"}
 # Light verbs and copulas: they occur everywhere and carry no content of their own.
 _LIGHT = frozenset({"하", "되", "있", "없", "이", "않", "같", "그렇", "아니", "위하", "대하", "통하"})
-_EN_STOP = frozenset("""a an the of in on at to for from by with and or is are was were be been
+EN_STOPWORDS = frozenset("""a an the of in on at to for from by with and or is are was were be been
 being as that this these those it its which what who whom whose when where why how did do does
 has have had there their they he she his her not no into than then also about after before
 during many much does""".split())
@@ -90,6 +90,9 @@ def _stem_en(word: str) -> str:
         w = w[:-2]
     if len(w) > 4 and w.endswith("ies"):
         return w[:-3] + "y"
+    for suffix in ("ing", "ed"):  # founded ~ found, employed ~ employ
+        if len(w) > len(suffix) + 3 and w.endswith(suffix):
+            return w[: -len(suffix)]
     if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
         return w[:-1]
     return w
@@ -104,7 +107,7 @@ def term_of(tok: Token) -> str | None:
         return num or None
     if tok.tag == "SL":
         w = _stem_en(tok.form)
-        return None if (not w or w in _EN_STOP) else w
+        return None if (not w or w in EN_STOPWORDS) else w
     if tok.tag in ("VV", "VA") and tok.form in _LIGHT:
         return None
     return tok.form

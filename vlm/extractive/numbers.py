@@ -71,6 +71,12 @@ _DATE_RE = re.compile(
     r"|(?P<m3>\d{1,2})\s?월(?:\s?(?P<d3>\d{1,2})\s?일)?"
     r"|(?P<c>\d{1,2})\s?세기"
 )
+_MONTHS = {m: i + 1 for i, m in enumerate(
+    "jan feb mar apr may jun jul aug sep oct nov dec".split())}
+_EN_DATE_RE = re.compile(
+    r"\b(?:(?P<d1>\d{1,2})\s+)?(?P<mon>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|"
+    r"July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+    r"(?:\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?)?,?\s+(?P<y>\d{4})\b")
 _TIME_RE = re.compile(r"(?:(?:오전|오후|새벽|밤|낮)\s?)?\d{1,2}\s?시(?:\s?\d{1,2}\s?분)?(?:\s?\d{1,2}\s?초)?")
 _AMOUNT_RE = re.compile(
     rf"(?P<sign>{_SIGN})?(?P<body>{_NUM}(?:\s?[조억만천백]{{1,2}}(?:\s?{_NUM}(?=\s?[조억만천백]))?)*)"
@@ -202,6 +208,10 @@ def find_quantities(text: str) -> list[Quantity]:
         q = _date_quantity(m)
         if q is not None:
             claim(q)
+    for m in _EN_DATE_RE.finditer(text):
+        day = m.group("d1") or m.group("d2")
+        parts = (int(m.group("y")), _MONTHS[m.group("mon")[:3].lower()]) + ((int(day),) if day else ())
+        claim(Quantity(m.group(0), m.start(), m.end(), float(parts[0]), "", QuantityKind.DATE, parts))
     for m in _TIME_RE.finditer(text):
         claim(Quantity(m.group(0), m.start(), m.end(), 0.0, "시", QuantityKind.TIME))
     for m in _ENGLISH_MONEY.finditer(text):
@@ -217,6 +227,10 @@ def find_quantities(text: str) -> list[Quantity]:
         unit = (m.group("unit") or "").strip()
         surface = m.group(0).rstrip(" ,.")
         end = m.start() + len(surface)
+        if not unit and re.fullmatch(r"1\d{3}|20\d\d", surface):
+            # a bare four-digit number from 1000 to 2099 is a year far more often than not
+            claim(Quantity(surface, m.start(), end, value, "", QuantityKind.YEAR, (int(value),)))
+            continue
         claim(Quantity(surface, m.start(), end, value, unit, _unit_kind(unit)))
     found.sort(key=lambda q: q.start)
     return found

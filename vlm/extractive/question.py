@@ -71,6 +71,9 @@ _EN_RULES: list[tuple[re.Pattern[str], AnswerType]] = [
     (re.compile(r"\bhow (many|much)\b|\bwhat (percentage|share|amount|number)\b", re.I),
      AnswerType.NUMBER),
     (re.compile(r"\b(what|which|in what) year\b", re.I), AnswerType.YEAR),
+    (re.compile(r"\bwhat\b.*\b(revenue|sales|price|cost|population|profit|income|amount|"
+                r"rate|percentage|share|size|height|length|age|salary|budget|value)s?\b", re.I),
+     AnswerType.NUMBER),
     (re.compile(r"\bwhen\b|\bwhat (date|day|time)\b", re.I), AnswerType.DATE),
     (re.compile(r"\bwho(m|se)?\b", re.I), AnswerType.PERSON),
     (re.compile(r"\bwhere\b", re.I), AnswerType.PLACE),

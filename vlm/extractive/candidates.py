@@ -1,0 +1,222 @@
+"""Answer candidates in a sentence: quantities, noun phrases, quoted titles, reason clauses.
+
+Each candidate carries how well it fits the expected answer type (``type_score``; 0 drops it).
+Noun phrases are runs of nominal morphemes, trimmed of bound nouns and connective nouns
+(이후, 당시) at their edges, and offered whole and as every run of their words, so that the
+scorer in ``spans`` can choose ``학생회관 건물 계단`` out of ``경희대학교 학생회관 건물 계단``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from vlm.extractive.morph import EN_STOPWORDS, Sentence, Token
+from vlm.extractive.numbers import NUMERIC_KINDS, Quantity, QuantityKind, find_quantities
+from vlm.extractive.question import AnswerType, Question
+
+_CHUNK_TAGS = frozenset({"NNG", "NNP", "NNB", "NR", "SN", "SL", "SH", "XSN", "XPN", "XR"})
+PLACE_SUFFIXES = ("시", "도", "군", "구", "동", "읍", "면", "리", "국", "섬", "산", "강", "역",
+                   "대학교", "학교", "공항", "항", "궁", "성", "주", "현", "관", "청")
+_QUOTED = re.compile(r"[\"“”'‘’「『《〈<]([^\"“”'‘’「」『』《》〈〉<>]{1,40})[\"“”'‘’」』》〉>]")
+# "..., X 때문에" / "X를 위해": the clause before the marker states the reason or purpose.
+_REASON = re.compile(r"(?:기\s*)?(?:때문|위해|위하여|인해|인하여|덕분|탓)")
+_COUNTER_NNB = frozenset({"명", "개", "년", "월", "일", "대", "회", "차", "번", "세", "살", "권",
+                          "위", "호", "층", "시", "분", "초", "원", "배", "곳", "가지", "년대",
+                          "군데", "킬로미터", "미터", "킬로그램", "톤", "달러", "퍼센트", "주년"})
+# Nouns that place or connect rather than name (이후, 반면, 당시): never an answer's edge.
+_STOP_NOUNS = frozenset({
+    "이후", "이전", "반면", "때", "당시", "아래", "위", "후", "전", "중", "현재", "이번", "최근",
+    "경우", "정도", "가운데", "사이", "뒤", "앞", "다음", "이상", "이하", "대신", "자신", "동안",
+    "처음", "마지막", "결과", "이후로", "사실", "오늘", "지금", "일부", "모두", "전체", "대부분",
+    "외", "내", "속", "간", "측", "말", "초", "말기", "초기", "중기", "직후", "직전", "이래",
+})
+
+
+_EN_GENERIC = frozenset({"inc.", "inc", "co.", "ltd.", "ltd", "corp.", "corp", "llc", "plc", "it",
+                         "its", "one", "year", "people", "company"})
+TITLES = frozenset({"간사", "시장", "대통령", "의원", "장관", "총리", "교수", "박사", "감독", "선수",
+                     "씨", "회장", "사장", "위원장", "대표", "총장", "원장", "국왕", "왕", "황제",
+                     "장군", "대사", "지사", "군수", "구청장", "변호사", "기자", "작가"})
+# Nouns that name a kind of thing, never a particular one: never an answer on their own.
+_GENERIC = frozenset({"이름", "명칭", "계절", "지역", "관련", "일종", "기술", "결과", "방법", "이유",
+                      "내용", "경우", "부분", "문제", "상황", "시작", "사용", "형태", "종류", "대상",
+                      "이용", "역할", "의미", "사람", "인물", "장소", "시기"})
+
+
+@dataclass(slots=True)
+class Candidate:
+    start: int                # char offsets in the crop text
+    end: int
+    first: int                # token index range in the sentence (inclusive)
+    last: int
+    type_score: float
+    kind: str                 # "quantity:<kind>", "entity", "noun", "quoted", "reason"
+
+
+def _eojeols(tokens: tuple[Token, ...], first: int, last: int) -> list[tuple[int, int]]:
+    """Split a token range into space-separated words (token index ranges)."""
+    groups, start = [], first
+    for i in range(first + 1, last + 1):
+        if tokens[i].start > tokens[i - 1].end:
+            groups.append((start, i - 1))
+            start = i
+    groups.append((start, last))
+    return groups
+
+
+def _is_edge_stop(tok: Token, alone: bool = True) -> bool:
+    """A token that cannot open or close an answer: bound nouns, suffixes, and (as a word of
+    their own; 내자동 keeps its 내) nouns like 이후, 당시."""
+    return tok.tag in ("NNB", "XSN") or (alone and tok.form in _STOP_NOUNS)
+
+
+def _alone(toks: tuple[Token, ...], i: int) -> bool:
+    before = i == 0 or toks[i - 1].end < toks[i].start
+    after = i + 1 >= len(toks) or toks[i + 1].start > toks[i].end or toks[i + 1].tag.startswith("J")
+    return before and after
+
+
+def _chunk_token(tok: Token) -> bool:
+    """Tokens a noun phrase is made of; English function words (by, in, the) end one."""
+    if tok.tag == "SL":
+        return tok.form.lower().strip(".,") not in EN_STOPWORDS
+    return tok.tag in _CHUNK_TAGS
+
+
+def _named(tok: Token, english: bool) -> bool:
+    """A name: Kiwi's proper noun, or a capitalised word of an English sentence (in Korean
+    text, Latin words are mostly acronyms and terms: IT, HMD)."""
+    return tok.tag == "NNP" or (english and tok.tag == "SL" and tok.form[:1].isupper())
+
+
+def _noun_chunks(sent: Sentence) -> list[tuple[int, int]]:
+    toks = sent.tokens
+    chunks, i = [], 0
+    while i < len(toks):
+        if not _chunk_token(toks[i]):
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(toks) and _chunk_token(toks[j + 1]) and not toks[j].form.endswith(","):
+            j += 1
+        a, b = i, j
+        while a <= b and _is_edge_stop(toks[a], _alone(toks, a)):
+            a += 1
+        while b >= a and _is_edge_stop(toks[b], _alone(toks, b)) and not (
+                b > a and toks[b - 1].tag in ("SN", "NR") and toks[b].form in _COUNTER_NNB):
+            b -= 1
+        if a <= b:
+            chunks.append((a, b))
+        i = j + 1
+    return chunks
+
+
+def _token_range(sent: Sentence, start: int, end: int) -> tuple[int, int] | None:
+    idx = [k for k, t in enumerate(sent.tokens) if t.end > start and t.start < end]
+    return (idx[0], idx[-1]) if idx else None
+
+
+def _type_score(q: Question, kind: str, has_nnp: bool, surface: str) -> float:
+    """How well a candidate fits the expected answer type (0 = not allowed)."""
+    t = q.answer_type
+    if kind.startswith("quantity:"):
+        qk = QuantityKind(kind.split(":", 1)[1])
+        if t == AnswerType.NUMBER:
+            return 1.0 if qk in NUMERIC_KINDS else 0.15
+        if t == AnswerType.DATE:
+            if qk == QuantityKind.DURATION or surface.endswith("일"):
+                return 0.5  # 며칠: a number of days
+            return {QuantityKind.DATE: 1.0, QuantityKind.TIME: 0.8, QuantityKind.YEAR: 0.8}.get(qk, 0.0)
+        if t == AnswerType.YEAR:
+            return 1.0 if qk == QuantityKind.YEAR else 0.0
+        if t in (AnswerType.PERSON, AnswerType.PLACE, AnswerType.REASON):
+            return 0.0
+        return 0.35
+    if kind == "numbered":  # a number-led noun phrase: 250만 평방 킬로미터, 2국가 해법
+        return {AnswerType.NUMBER: 0.9, AnswerType.SPAN: 0.4}.get(t, 0.0)
+    if t in (AnswerType.NUMBER, AnswerType.DATE, AnswerType.YEAR):
+        return 0.0
+    if t == AnswerType.REASON:
+        return 0.9 if kind == "reason" else 0.0
+    if t == AnswerType.PERSON:
+        return 1.0 if has_nnp else 0.45
+    if t == AnswerType.PLACE:
+        bonus = 0.15 if surface.endswith(PLACE_SUFFIXES) else 0.0
+        return (0.85 if has_nnp else 0.45) + bonus
+    if kind == "quoted":
+        return 0.85
+    return 0.7 if has_nnp else 0.6
+
+
+def candidates(q: Question, sent: Sentence, text: str) -> list[Candidate]:
+    """Every candidate answer in ``sent`` (offsets into ``text``) that fits ``q``'s type."""
+    toks = sent.tokens
+    ends = {t.end for t in toks}
+    out: list[Candidate] = []
+    for qty in find_quantities(sent.text):
+        s, e = sent.start + qty.start, sent.start + qty.end
+        if e not in ends:
+            continue  # "250만 평" out of "250만 평방": the unit is part of a longer word
+        rng = _token_range(sent, s, e)
+        if rng is not None:
+            out.extend(_quantity_candidates(q, qty, s, e, rng))
+    english = 2 * sum(t.tag == "SL" for t in toks) > len(toks)
+    for a, b in _noun_chunks(sent):
+        words = _eojeols(toks, a, b)[:6]
+        for i in range(len(words)):
+            for j in range(i, len(words)):
+                f, l_ = words[i][0], words[j][1]
+                if _is_edge_stop(toks[f], _alone(toks, f)) or (
+                        _is_edge_stop(toks[l_], _alone(toks, l_)) and toks[l_].form not in _COUNTER_NNB):
+                    continue
+                nxt = toks[l_ + 1] if l_ + 1 < len(toks) else None
+                if nxt is not None and nxt.start == toks[l_].end and nxt.tag in ("XSV", "XSA"):
+                    continue  # 존재(하다), 발생(되다): an action or state, not a thing named
+                if f == l_ and len(toks[f].form) == 1 and toks[f].tag not in ("NNP", "SL", "SH"):
+                    continue  # 미, 한, 곳: one-syllable common nouns are fragments
+                if f == l_ and (toks[f].form in _GENERIC or toks[f].form.lower() in _EN_GENERIC):
+                    continue
+                has_nnp = any(_named(toks[k], english) for k in range(f, l_ + 1))
+                end = toks[l_].end
+                if toks[l_].tag == "SL" and len(toks[l_].form) > 4 and toks[l_].form.endswith("."):
+                    end -= 1  # "California." ends a sentence; "Inc." keeps its period
+                surface = text[toks[f].start:end]
+                kind = "numbered" if toks[f].tag == "SN" else ("entity" if has_nnp else "noun")
+                ts = _type_score(q, kind, has_nnp, surface)
+                if (q.answer_type == AnswerType.PLACE and f > 0
+                        and toks[f - 1].form.lower() in ("in", "at", "from", "near")):
+                    ts += 0.15  # "in Cupertino": English marks places with a preposition
+                out.append(Candidate(toks[f].start, end, f, l_, ts, kind))
+    for m in _QUOTED.finditer(sent.text):
+        s, e = sent.start + m.start(1), sent.start + m.end(1)
+        rng = _token_range(sent, s, e)
+        if rng is not None:
+            out.append(Candidate(s, e, rng[0], rng[1], _type_score(q, "quoted", False, ""), "quoted"))
+    if q.answer_type == AnswerType.REASON:
+        out.extend(_reason_candidates(sent, text))
+    return [c for c in out if c.type_score > 0]
+
+
+def _reason_candidates(sent: Sentence, text: str) -> list[Candidate]:
+    out = []
+    for m in _REASON.finditer(sent.text):
+        clause = max(sent.text.rfind(",", 0, m.start()), sent.text.rfind("，", 0, m.start()))
+        s, e = sent.start + clause + 1, sent.start + m.start()
+        while s < e and text[s].isspace():
+            s += 1
+        rng = _token_range(sent, s, e)
+        if rng is not None and e - s >= 2:
+            out.append(Candidate(s, e, rng[0], rng[1], 0.9, "reason"))
+    return out
+
+
+def _quantity_candidates(q: Question, qty: Quantity, s: int, e: int,
+                         rng: tuple[int, int]) -> list[Candidate]:
+    kind = f"quantity:{qty.kind.value}"
+    out = [Candidate(s, e, rng[0], rng[1], _type_score(q, kind, False, qty.surface), kind)]
+    if q.answer_type == AnswerType.YEAR and qty.kind == QuantityKind.DATE and qty.date and qty.date[0]:
+        cut = qty.surface.find("년")
+        if cut > 0:  # 1989년 2월 15일 answers "몇 년" with 1989년
+            out.append(Candidate(s, s + cut + 1, rng[0], rng[0] + 1, 0.95, "quantity:year"))
+    return out
