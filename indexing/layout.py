@@ -19,6 +19,8 @@ import pymupdf
 
 from indexing.geometry import Box, Space
 from indexing.model import Region, RegionKind
+from indexing.ocr import OcrLine
+from indexing.tables import RuledGrid, table_from_grid
 
 LAYOUT_KINDS: dict[str, RegionKind] = {
     "text": RegionKind.TEXT,
@@ -54,6 +56,39 @@ def regions_from_rows(rows: list, width: float, height: float) -> list[Region]:
         kind = LAYOUT_KINDS.get(str(cls).lower(), RegionKind.TEXT)
         regions.append(Region(kind, box, order=len(regions)))
     return regions
+
+
+def missed_pictures(page: pymupdf.Page, regions: list[Region], *, min_share: float = 0.01,
+                    max_share: float = 0.9) -> list[Region]:
+    """Raster images the layout model left without a region, as PICTURE regions.
+
+    The model was seen to skip whole figures (the scanned drawings of a patent got no region
+    at all). Images below ``min_share`` of the page (logos, bullets) and above ``max_share``
+    (a background behind the text) are left out.
+    """
+    area = page.rect.width * page.rect.height
+    found: list[Region] = []
+    for info in page.get_image_info():
+        box = Box.from_corners(*info["bbox"], Space.PAGE).clip(page.rect.width, page.rect.height)
+        if not min_share * area <= box.area <= max_share * area:
+            continue
+        if any(box.overlap_ratio(r.box) > 0.5 for r in [*regions, *found]):
+            continue
+        found.append(Region(RegionKind.PICTURE, box))
+    return found
+
+
+def insert_by_position(regions: list[Region], extra: list[Region]) -> list[Region]:
+    """Add regions before the first region (in reading order) that starts below them."""
+    out = list(regions)
+    for region in extra:
+        at = len(out)
+        for i, r in enumerate(out):
+            if r.box.y0 > region.box.y0 + 1.0 and r.box.x1 > region.box.x0:
+                at = i
+                break
+        out.insert(at, region)
+    return renumber(out)
 
 
 def whole_page_region(width: float, height: float) -> Region:
@@ -137,3 +172,32 @@ def _split(regions: list[Region], axis: str) -> list[list[Region]]:
         groups[-1].append(r)
         reach = max(reach, end)
     return groups
+
+
+def scan_regions(lines: list[OcrLine], grids: list[RuledGrid], width: float, height: float) -> list[Region]:
+    """Regions of a scanned page: ruled tables, then blocks of the OCR lines outside them."""
+    regions: list[Region] = []
+    table_boxes = [g.box for g in grids]
+    outside = []
+    for line in lines:
+        inside = [i for i, b in enumerate(table_boxes) if line.box.overlap_ratio(b) > 0.5]
+        if not inside:
+            outside.append(line)
+    for grid in grids:
+        words = [w for line in lines for w in line.words if w.box.overlap_ratio(grid.box) > 0.5]
+        table = table_from_grid(grid, words)
+        regions.append(Region(RegionKind.TABLE, grid.box, text=table.to_markdown(), words=words,
+                              table=table))
+    body = sorted(line.height for line in outside)
+    body_height = body[len(body) // 2] if body else 0.0
+    for block in blocks_from_lines([line.box for line in outside]):
+        block_lines = [outside[i] for i in block]
+        box = block_lines[0].box
+        for line in block_lines[1:]:
+            box = box.union(line.box)
+        kind = block_kind([line.box for line in block_lines], body_height)
+        regions.append(Region(kind, box, text="\n".join(line.text for line in block_lines),
+                              words=[w for line in block_lines for w in line.words]))
+    if not regions:  # ink but no text: a picture, or text Tesseract could not read
+        regions = [Region(RegionKind.PICTURE, Box(0.0, 0.0, width, height, Space.PAGE))]
+    return reading_order(regions)

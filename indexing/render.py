@@ -6,9 +6,13 @@ applies, and every pixel <-> page-point conversion must use the effective value.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pymupdf
 from PIL import Image
+
+from indexing.model import PageRecord
 
 DEFAULT_MAX_PIXELS = 40_000_000  # about A0 at 150 dpi; an A4 page at 300 dpi is 8.7 MP
 
@@ -59,3 +63,18 @@ def ink_ratio(image: Image.Image, threshold: int = 200) -> float:
         small = small.reduce(max(1, small.width // 400))
     arr = np.asarray(small)
     return float((arr < threshold).mean()) if arr.size else 0.0
+
+
+def crop_regions(rec: PageRecord, padding: float = 2.0) -> PageRecord:
+    """Cut every region's image from the page render (no second render)."""
+    if rec.image is None:
+        return rec
+    s = rec.page_to_pixel_scale()
+    w, h = rec.image.size
+    for region in rec.regions:
+        b = region.box
+        box = (max(0, math.floor((b.x0 - padding) * s)), max(0, math.floor((b.y0 - padding) * s)),
+               min(w, math.ceil((b.x1 + padding) * s)), min(h, math.ceil((b.y1 + padding) * s)))
+        if box[2] > box[0] and box[3] > box[1]:
+            region.image = rec.image.crop(box)
+    return rec

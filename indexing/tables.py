@@ -56,14 +56,16 @@ class CellGrid:
     n_cols: int
 
 
-def find_page_grids(page: pymupdf.Page) -> list[CellGrid]:
-    """All ruled tables on ``page`` (one ``find_tables`` pass serves every table region).
+def find_grids_near(page: pymupdf.Page, box: Box, band: float = 30.0) -> list[CellGrid]:
+    """Ruled tables in the full-width band of ``page`` around a layout box.
 
-    The whole page is searched rather than a clip around each layout box: the layout box
-    hugs the table's text and can leave a ruled column outside it.
+    The band spans the page's width because the layout box hugs the table's text and can
+    leave a ruled column outside it; limiting it vertically keeps ``find_tables`` cheap (it
+    gathers every character in its clip: about 30 ms for a band, 200 ms for a whole page).
     """
+    clip = pymupdf.Rect(0, box.y0 - band, page.rect.width, box.y1 + band) & page.rect
     try:
-        found = page.find_tables(use_layout=False)
+        found = page.find_tables(clip=clip, use_layout=False)
     except (RuntimeError, ValueError):  # a table-finder failure is a missed table, not an error
         return []
     grids = []
