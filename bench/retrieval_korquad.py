@@ -29,6 +29,7 @@ class Question:
     text: str
     filename: str
     pages: set[int]
+    answer: str = ""
 
 
 def load_articles(n: int) -> list[dict]:
@@ -45,7 +46,8 @@ def render(articles: list[dict]) -> tuple[list[tuple[str, bytes]], list[Question
         rendered = text_pdf(art["title"], [p["context"] for p in art["paragraphs"]])
         files.append((name, rendered.pdf))
         for para, pages in zip(art["paragraphs"], rendered.paragraph_pages, strict=True):
-            questions.extend(Question(qa["question"], name, set(pages)) for qa in para["qas"])
+            questions.extend(Question(qa["question"], name, set(pages), qa["answers"][0]["text"])
+                             for qa in para["qas"])
     return files, questions
 
 
@@ -68,6 +70,21 @@ def page_ranks(ranked_ids: list[int], where: dict[int, tuple[str, int]]) -> list
         if key is not None and key not in seen:
             seen.append(key)
     return seen
+
+
+def _squash(text: str) -> str:
+    return "".join(text.split())
+
+
+def crop_score(ranked_ids: list[list[int]], questions: list[Question], texts: dict[int, str]) -> dict:
+    """Located retrieval: is the gold answer inside the top crop / the top five crops?"""
+    a1 = a5 = 0
+    for ids, q in zip(ranked_ids, questions, strict=True):
+        hit = [_squash(q.answer) in _squash(texts.get(i, "")) for i in ids[:5]]
+        a1 += bool(hit[:1] and hit[0])
+        a5 += any(hit)
+    n = max(len(questions), 1)
+    return {"answer_in_crop@1": round(a1 / n, 4), "answer_in_crop@5": round(a5 / n, 4)}
 
 
 def score(ranked: list[list[tuple[str, int]]], questions: list[Question]) -> dict:
@@ -94,20 +111,23 @@ def evaluate(settings, questions: list[Question]) -> dict:
         rows = s.execute(select(Crop.id, Crop.text, Document.filename, Page.number)
                          .join(Page, Crop.page_id == Page.id).join(Document, Crop.document_id == Document.id)).all()
     where = {r.id: (r.filename, r.number) for r in rows}
+    texts = {r.id: r.text for r in rows}
     embedder = embedder_for(coll.embedder)
     terms = analyzer().index_terms_batch([q.text for q in questions])
     vectors = np.vstack([embedder.encode_query(q.text) for q in questions])
     out = {}
     for mode in MODES:
-        ranked = [page_ranks([h.id for h in index.search(t, v, 20, mode=mode, dense_weight=embedder.fusion_weight)], where)
-                  for t, v in zip(terms, vectors, strict=True)]
-        out[mode] = score(ranked, questions)
-    out["baseline: BM25 whitespace"] = score(_whitespace_bm25(rows, questions, where), questions)
+        ids = [[h.id for h in index.search(t, v, 20, mode=mode, dense_weight=embedder.fusion_weight)]
+               for t, v in zip(terms, vectors, strict=True)]
+        out[mode] = score([page_ranks(i, where) for i in ids], questions) | crop_score(ids, questions, texts)
+    base_ids = _whitespace_bm25(rows, questions)
+    out["baseline: BM25 whitespace"] = (score([page_ranks(i, where) for i in base_ids], questions)
+                                        | crop_score(base_ids, questions, texts))
     out["crops"] = len(rows)
     return out
 
 
-def _whitespace_bm25(rows, questions: list[Question], where) -> list[list[tuple[str, int]]]:
+def _whitespace_bm25(rows, questions: list[Question]) -> list[list[int]]:
     import bm25s
 
     ids = [r.id for r in rows]
@@ -118,7 +138,7 @@ def _whitespace_bm25(rows, questions: list[Question], where) -> list[list[tuple[
     for q in questions:
         toks = [t for t in q.text.split() if t in vocab] or ["∅"]
         docs, _ = retriever.retrieve([toks], k=min(20, len(ids)), show_progress=False)
-        ranked.append(page_ranks([ids[int(i)] for i in np.asarray(docs)[0]], where))
+        ranked.append([ids[int(i)] for i in np.asarray(docs)[0]])
     return ranked
 
 
@@ -163,10 +183,12 @@ def main() -> None:
             continue
         res = out[setname]
         base = res["baseline: BM25 whitespace"]["mrr@10"] or 1e-9
-        rows = [[m, v["recall@1"], v["recall@5"], v["mrr@10"], f"{v['mrr@10'] / base:.2f}x"]
+        rows = [[m, v["recall@1"], v["recall@5"], v["mrr@10"], f"{v['mrr@10'] / base:.2f}x",
+                 v.get("answer_in_crop@1", "-"), v.get("answer_in_crop@5", "-")]
                 for m, v in res.items() if isinstance(v, dict)]
         print(f"\n{setname} ({res['crops']} crops)")
-        print(table(["signal", "recall@1", "recall@5", "MRR@10", "MRR vs baseline"], rows))
+        print(table(["signal", "page recall@1", "page recall@5", "page MRR@10", "MRR vs baseline",
+                     "answer in crop@1", "answer in crop@5"], rows))
 
 
 if __name__ == "__main__":
