@@ -309,10 +309,12 @@ def _any_page_loads(doc: pymupdf.Document) -> bool:
 
 
 def _was_repaired(doc: pymupdf.Document) -> bool:
-    if doc.is_pdf and doc.is_repaired:
-        return True
-    log = pymupdf.TOOLS.mupdf_warnings()
-    return "repair" in log or "premature end" in log or "truncated" in log
+    """A rebuilt PDF cross-reference table, or an image that ended early. (MuPDF also logs
+    "repaired" for harmless fixes such as a broken outline, so the log alone is not enough.)"""
+    log = pymupdf.TOOLS.mupdf_warnings().lower()
+    if doc.is_pdf:
+        return bool(doc.is_repaired)
+    return any(sign in log for sign in ("premature end", "truncated", "corrupt", "damaged"))
 
 
 def _has_content(page: pymupdf.Page) -> bool:
