@@ -63,6 +63,10 @@ _FRAME_NOUNS = frozenset({
     "위치", "날", "날짜", "일자", "시기", "때", "시점", "연도", "년도", "해", "수", "숫자", "값",
     "수치", "이유", "원인", "방법", "까닭", "목적", "얼마나",
 })
+_AMOUNT_ENDINGS = ("수", "률", "율", "액", "량")
+_NOT_AMOUNTS = frozenset({"가수", "교수", "선수", "목수", "투수", "포수", "기수", "후수", "호수",
+                          "정수", "변수", "함수", "다수", "소수", "특수", "무수", "자율",
+                          "효율", "법률", "규율", "선율", "음률", "역량", "도량"})
 _PERSONISH = frozenset({"여자", "남자", "상대", "부인", "아내", "남편", "아들", "딸", "아버지",
                         "어머니", "동생", "형", "친구", "인물", "사람", "선수", "배우"})
 
@@ -98,6 +102,7 @@ class Question:
     head: str = ""                     # the asked-for noun: 대학교 in "나온 대학교는?"
     unit: str = ""                     # the counter after 몇: 명 in "몇 명이"
     words: set[str] = field(default_factory=set)  # every content term, frame nouns included
+    particle: str = ""                 # the particle on the question word: 에서 in 어디에서
 
     @property
     def factoid(self) -> bool:
@@ -161,6 +166,9 @@ def _korean_type(tokens: tuple[Token, ...]) -> tuple[AnswerType | None, int, str
         elif (tok.tag == "XSN" and form in ("률", "율", "액", "량") and i > 0
               and tokens[i - 1].tag in ("NNG", "NNP") and _is_head(tokens, i)):
             best = (AnswerType.NUMBER, i, form)  # 영업이익률, 판매량: a rate or an amount
+        elif (tok.tag == "NNG" and len(form) >= 2 and form.endswith(_AMOUNT_ENDINGS)
+              and form not in _HEAD_TYPE and form not in _NOT_AMOUNTS and _is_head(tokens, i)):
+            best = (AnswerType.NUMBER, i, form)  # 인원수, 등수, 판매량, 점유율: a count or rate
         elif tok.tag in ("NNG", "NNB") and form in _HEAD_TYPE and _is_head(tokens, i):
             kind = _HEAD_TYPE[form]
             if form == "년" and not (i > 0 and tokens[i - 1].tag == "ETM"):
@@ -185,7 +193,12 @@ def _is_head(tokens: tuple[Token, ...], i: int) -> bool:
 
 
 def _focus(tokens: tuple[Token, ...], terms: list[TermHit], cue_index: int) -> str:
-    """The content term nearest before the cue: the predicate the answer attaches to."""
+    """The predicate the answer attaches to: the first content term after a question word in
+    the middle of the question (누구*를 재조명*하는), else the nearest one before the cue
+    (*파견*된 인물은?)."""
+    after = [h for h in terms if h.index > cue_index]
+    if after and cue_index >= 0 and tokens[cue_index].form in _WH:
+        return after[0].term
     before = [h for h in terms if h.index < cue_index]
     return before[-1].term if before else ""
 
@@ -203,7 +216,7 @@ def analyse_question(text: str) -> Question:
                 break
     if kind is None:
         kind = AnswerType.SPAN
-    drop = _FRAME_NOUNS | set(_WH) | {cue} - set(_HEAD_TYPE) | _FRAME_NOUNS
+    drop = _FRAME_NOUNS | set(_WH) | ({cue} - set(_HEAD_TYPE))
     if cue and not _HANGUL_RE.search(cue):
         drop |= set(cue.split()) | _EN_CUES
     terms = [h for h in all_terms if h.term not in drop]
@@ -211,7 +224,29 @@ def analyse_question(text: str) -> Question:
     return Question(text, tokens, terms, kind, cue,
                     _focus(tokens, terms, cue_index if cue_index >= 0 else len(tokens)),
                     quantities, _head_noun(tokens), _counter(tokens),
-                    {h.term for h in all_terms})
+                    {h.term for h in all_terms}, _wh_particle(tokens, cue_index, cue))
+
+
+_PARTICLE_FORMS = {"을": "를", "이": "가", "은": "는", "으로": "로", "과": "와", "으로서": "로서",
+                   "으로써": "로써"}
+
+
+def particle_class(form: str) -> str:
+    """One spelling per particle: 을/를, 이/가, 은/는, 으로/로 differ only by the noun's ending."""
+    return _PARTICLE_FORMS.get(form, form)
+
+
+def _wh_particle(tokens: tuple[Token, ...], index: int, cue: str) -> str:
+    """The particle on the question word (누구*에게*, 어디*에서*, 무엇*으로*): the answer in the
+    text usually carries the same one."""
+    if index < 0 or cue not in _WH:
+        return ""
+    j = index + 1
+    if cue == "몇" and j < len(tokens) and tokens[j].tag in ("NNB", "NNG"):
+        j += 1  # 몇 명*이*
+    if j < len(tokens) and tokens[j].tag.startswith("J") and tokens[j].tag != "JX":
+        return particle_class(tokens[j].form)
+    return ""
 
 
 def _counter(tokens: tuple[Token, ...]) -> str:

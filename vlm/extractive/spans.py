@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from vlm.extractive.candidates import PLACE_SUFFIXES, TITLES, Candidate, candidates
 from vlm.extractive.matching import Match, match_terms
 from vlm.extractive.morph import Sentence, soft_match, split_sentences, term_of, terms_of
-from vlm.extractive.question import AnswerType, Question
+from vlm.extractive.question import AnswerType, Question, particle_class
 
 
 @dataclass(slots=True)
@@ -96,6 +96,16 @@ def _length(q: Question, c: Candidate, surface: str) -> float:
     return len(words)
 
 
+def _particle_fit(q: Question, sent: Sentence, c: Candidate) -> float:
+    """누구에게 is answered by a name followed by 에게, 무엇으로 by a noun followed by (으)로."""
+    if not q.particle or c.last + 1 >= len(sent.tokens):
+        return 0.0
+    nxt = sent.tokens[c.last + 1]
+    if nxt.start == sent.tokens[c.last].end and nxt.tag.startswith("J"):
+        return 0.2 if particle_class(nxt.form) == q.particle else 0.0
+    return 0.0
+
+
 def _unit_fit(q: Question, c: Candidate, surface: str) -> float:
     """몇 명 wants a count of 명; a person is named without the title that follows the name."""
     if q.unit and c.kind.startswith(("quantity", "numbered")):
@@ -143,7 +153,7 @@ def answer_paragraph(q: Question, text: str, units: list[tuple[Sentence, list]],
             score = (1.0 * cov + 0.8 * c.type_score
                      + 0.9 * _closeness(c, m, weights, q.focus, on_head)
                      - 0.8 * overlap - 0.08 * (n_words - 1) + (0.12 if on_head else 0.0)
-                     + _unit_fit(q, c, surface))
+                     + _unit_fit(q, c, surface) + _particle_fit(q, sent, c))
             if best is None or score > best.score:
                 best = SpanAnswer(text[c.start:c.end], c.start, c.end, sent.start, sent.end,
                                   cov, score, f"paragraph.typed({c.kind})")
