@@ -8,6 +8,7 @@ tests can check extraction against known values instead of against themselves.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -120,7 +121,25 @@ class _Writer:
             writer.write_text(page)
         # Embedding only the glyphs used keeps a sample a few kB instead of 4 MB.
         self.doc.subset_fonts()
+        _spaces_as_spaces(self.doc)
         return self.doc.tobytes(garbage=3, deflate=True)
+
+
+def _spaces_as_spaces(doc: pymupdf.Document) -> None:
+    """Map the space glyph back to U+0020 in every ToUnicode table.
+
+    NanumGothic draws U+0020 and U+00A0 with one glyph, and the generated ToUnicode map
+    names the glyph U+00A0, so the text layer would otherwise hold no-break spaces.
+    """
+    for xref in range(1, doc.xref_length()):
+        kind, value = doc.xref_get_key(xref, "ToUnicode")
+        if kind != "xref":
+            continue
+        cmap_xref = int(value.split()[0])
+        cmap = doc.xref_stream(cmap_xref)
+        fixed = re.sub(rb"(<[0-9a-fA-F]+> )<00[aA]0>", rb"\1<0020>", cmap)
+        if fixed != cmap:
+            doc.update_stream(cmap_xref, fixed)
 
 
 def text_pdf(

@@ -68,10 +68,10 @@ def check_text_layer(page: pymupdf.Page, policy: OcrPolicy | None = None,
     reason = None
     if chars == 0:
         reason = "no text layer"
-    elif chars - garbage < needed:
-        reason = f"text layer too small ({chars - garbage} characters)"
     elif ratio > policy.max_garbage:
         reason = f"text layer is garbage ({ratio:.0%} unreadable characters)"
+    elif chars - garbage < needed:
+        reason = f"text layer too small ({chars - garbage} characters)"
     elif cover >= policy.scan_cover and chars < policy.scan_min_chars:
         reason = f"scanned page ({cover:.0%} image, {chars} characters of text)"
     return TextLayerCheck(chars, ratio, cover, reason)
