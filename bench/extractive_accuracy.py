@@ -17,7 +17,7 @@ punctuation), averaged over questions; a refusal scores 0. Baselines never refus
 ``overlap-unit`` answers with the sentence (or table row) sharing the most characters with the
 question, ``overlap-number`` with the first number in that unit.
 
-    .venv/bin/python -m bench.extractive_accuracy            # ~600 sampled questions
+    .venv/bin/python -m bench.extractive_accuracy            # 1000 sampled questions
     .venv/bin/python -m bench.extractive_accuracy --all --json
 """
 
@@ -32,7 +32,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from bench.common import SHARED_DATA
+from bench.common import SHARED_DATA, machine
 from indexing.geometry import Box, CropFrame, Space
 from indexing.model import Table, TableCell, Word
 from vlm.backends.base import CropInput, VisionRequest
@@ -238,10 +238,10 @@ def _centre_hit(case: dict) -> bool:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, default=SHARED_DATA)
-    ap.add_argument("--sample", type=int, default=600, help="KorQuAD questions to sample")
+    ap.add_argument("--sample", type=int, default=1000, help="KorQuAD questions to sample")
     ap.add_argument("--all", action="store_true", help="all KorQuAD questions")
     ap.add_argument("--seed", type=int, default=13)
-    ap.add_argument("--tables", type=int, default=48, help="synthetic table questions")
+    ap.add_argument("--tables", type=int, default=120, help="synthetic table questions")
     ap.add_argument("--show", type=int, default=3, help="wrong answers shown per category")
     ap.add_argument("--min-coverage", type=float, default=None)
     ap.add_argument("--json", action="store_true", help="print one JSON object instead")
@@ -265,7 +265,9 @@ def main(argv: list[str] | None = None) -> int:
         if c["set"].startswith("korquad-") and c["gold"] is not None:
             sets["korquad"].append(c)
     report = {"backend": {"name": backend.name, "min_coverage": backend.min_coverage},
-              "seed": args.seed, "seconds": round(time.perf_counter() - t0, 1),
+              "command": " ".join(["python -m bench.extractive_accuracy", *(argv or sys.argv[1:])]),
+              "machine": machine(), "seed": args.seed,
+              "seconds": round(time.perf_counter() - t0, 1),
               "sets": {name: summarise(cs) for name, cs in sorted(sets.items())},
               "wrong_samples": _samples(sets, args.show)}
     if args.json:
@@ -292,8 +294,9 @@ def _samples(sets: dict[str, list[dict]], k: int) -> dict:
 
 
 def _print(report: dict) -> None:
-    print(f"extractive backend (min_coverage={report['backend']['min_coverage']}), "
-          f"seed {report['seed']}, {report['seconds']} s")
+    print(f"{report['command']}\nextractive backend (min_coverage="
+          f"{report['backend']['min_coverage']}), seed {report['seed']}, {report['seconds']} s "
+          f"on {report['machine']}")
     print(f"{'set':32s} {'n':>5s} {'EM':>6s} {'F1':>6s} {'refused':>8s} "
           f"{'base EM':>8s} {'base F1':>8s} {'F1 ratio':>8s}")
     for name, s in report["sets"].items():

@@ -173,8 +173,9 @@ def candidates(q: Question, sent: Sentence, text: str) -> list[Candidate]:
                 nxt = toks[l_ + 1] if l_ + 1 < len(toks) else None
                 if nxt is not None and nxt.start == toks[l_].end and nxt.tag in ("XSV", "XSA"):
                     continue  # 존재(하다), 발생(되다): an action or state, not a thing named
-                if f == l_ and len(toks[f].form) == 1 and toks[f].tag not in ("NNP", "SL", "SH"):
-                    continue  # 미, 한, 곳: one-syllable common nouns are fragments
+                if f == l_ and len(toks[f].form) == 1 and (
+                        toks[f].tag not in ("NNP", "SL", "SH") or q.answer_type == AnswerType.PERSON):
+                    continue  # 곳, 한; and 미 (미국) is no one's name
                 if f == l_ and (toks[f].form in _GENERIC or toks[f].form.lower() in _EN_GENERIC):
                     continue
                 has_nnp = any(_named(toks[k], english) for k in range(f, l_ + 1))
