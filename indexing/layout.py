@@ -59,20 +59,22 @@ def regions_from_rows(rows: list, width: float, height: float) -> list[Region]:
 
 
 def missed_pictures(page: pymupdf.Page, regions: list[Region], *, min_share: float = 0.01,
-                    max_share: float = 0.9) -> list[Region]:
+                    max_share: float = 0.9, min_side: float = 24.0) -> list[Region]:
     """Raster images the layout model left without a region, as PICTURE regions.
 
     The model was seen to skip whole figures (the scanned drawings of a patent got no region
-    at all). Images below ``min_share`` of the page (logos, bullets) and above ``max_share``
-    (a background behind the text) are left out.
+    at all). Left out: images below ``min_share`` of the page (logos, bullets) or thinner than
+    ``min_side`` (rules, strips), above ``max_share`` (a page background), and images that
+    mostly sit under regions already found (a tinted panel behind text).
     """
     area = page.rect.width * page.rect.height
     found: list[Region] = []
     for info in page.get_image_info():
         box = Box.from_corners(*info["bbox"], Space.PAGE).clip(page.rect.width, page.rect.height)
-        if not min_share * area <= box.area <= max_share * area:
+        if not min_share * area <= box.area <= max_share * area or min(box.width, box.height) < min_side:
             continue
-        if any(box.overlap_ratio(r.box) > 0.5 for r in [*regions, *found]):
+        covered = sum(box.intersect(r.box).area for r in regions) / box.area
+        if covered > 0.3 or any(box.overlap_ratio(r.box) > 0.5 for r in found):
             continue
         found.append(Region(RegionKind.PICTURE, box))
     return found

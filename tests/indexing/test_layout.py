@@ -1,0 +1,98 @@
+"""Layout regions: the model's kinds and boxes, scan regions from OCR lines, reading order."""
+
+from __future__ import annotations
+
+import pymupdf
+
+from indexing import layout, tables
+from indexing.geometry import Box, Space
+from indexing.model import Region, RegionKind, Word
+from indexing.ocr import OcrLine
+
+
+def test_model_finds_heading_text_and_table_inside_the_page(table_doc):
+    page = pymupdf.open(stream=table_doc.pdf, filetype="pdf")[0]
+    regions = layout.detect_regions(page)
+    kinds = [r.kind for r in regions]
+    assert kinds[0] in (RegionKind.TITLE, RegionKind.SECTION_HEADER)
+    assert RegionKind.TEXT in kinds and RegionKind.TABLE in kinds
+    assert [r.order for r in regions] == list(range(len(regions)))
+    for r in regions:
+        assert r.box.space == Space.PAGE and not r.box.is_empty
+        assert 0 <= r.box.x0 < r.box.x1 <= page.rect.width and 0 <= r.box.y0 < r.box.y1 <= page.rect.height
+    table = next(r for r in regions if r.kind == RegionKind.TABLE)
+    assert table.box.overlap_ratio(table_doc.box) > 0.9  # the model's box lies on the drawn table
+
+
+def test_paragraphs_come_in_reading_order(korean_pdf):
+    page = pymupdf.open(stream=korean_pdf.pdf, filetype="pdf")[0]
+    regions = layout.detect_regions(page)
+    assert len(regions) >= 5  # the title and four paragraphs
+    tops = [r.box.y0 for r in regions]
+    assert tops == sorted(tops)
+
+
+def test_rows_map_to_kinds_and_are_clipped():
+    rows = [[10, 10, 100, 40, "title"], [-5, 50, 700, 90, "table"], [10, 100, 10, 120, "text"],
+            [10, 130, 200, 160, "something-new"]]
+    regions = layout.regions_from_rows(rows, 595, 842)
+    assert [r.kind for r in regions] == [RegionKind.TITLE, RegionKind.TABLE, RegionKind.TEXT]
+    assert regions[1].box == Box(0, 50, 595, 90, Space.PAGE)  # clipped; the empty box dropped
+
+
+def test_missed_raster_picture_becomes_a_region(korean_pdf):
+    doc = pymupdf.open(stream=korean_pdf.pdf, filetype="pdf")
+    page = doc[0]
+    figure = pymupdf.Rect(72, 400, 372, 600)
+    pix = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 300, 200), 0)
+    pix.set_rect(pix.irect, (200, 30, 30))
+    page.insert_image(figure, pixmap=pix)
+    found = layout.missed_pictures(page, [])
+    assert [r.kind for r in found] == [RegionKind.PICTURE]
+    assert found[0].box.iou(Box(72, 400, 372, 600, Space.PAGE)) > 0.99
+    covering = Region(RegionKind.PICTURE, Box(70, 390, 380, 610, Space.PAGE))
+    assert layout.missed_pictures(page, [covering]) == []
+
+
+def test_xy_cut_reads_columns_left_then_right():
+    def region(x0, y0, x1, y1):
+        return Region(RegionKind.TEXT, Box(x0, y0, x1, y1, Space.PAGE))
+
+    title = region(50, 40, 545, 70)
+    left = [region(50, 100, 290, 200), region(50, 210, 290, 400)]
+    right = [region(305, 100, 545, 300), region(305, 310, 545, 420)]
+    footer = region(50, 800, 545, 820)
+    ordered = layout.reading_order([footer, right[1], left[1], title, right[0], left[0]])
+    assert ordered == [title, *left, *right, footer]
+    assert [r.order for r in ordered] == [0, 1, 2, 3, 4, 5]
+
+
+def line(x0, y0, x1, y1, text="가나다") -> OcrLine:
+    box = Box(x0, y0, x1, y1, Space.PAGE)
+    return OcrLine([Word(text, box, 90.0)], box)
+
+
+def test_ocr_lines_group_into_blocks_and_headings():
+    lines = [line(72, 70, 300, 92, "제목"),  # a large heading
+             line(72, 110, 500, 122), line(72, 126, 480, 138),  # a paragraph
+             line(72, 170, 500, 182)]  # a second paragraph after a gap
+    regions = layout.scan_regions(lines, [], 595, 842)
+    assert [r.kind for r in regions] == [RegionKind.SECTION_HEADER, RegionKind.TEXT, RegionKind.TEXT]
+    assert regions[1].box == Box(72, 110, 500, 138, Space.PAGE)
+    assert regions[1].text == "가나다\n가나다"
+
+
+def test_scan_regions_put_lines_inside_a_ruled_grid_into_a_table():
+    grid = tables.RuledGrid(rows=[200, 220, 240], cols=[72, 200, 330])
+    lines = [line(80, 204, 120, 216, "매출액"), line(210, 204, 250, 216, "3,450"),
+             line(80, 224, 130, 236, "영업이익"), line(210, 224, 240, 236, "521"),
+             line(72, 100, 400, 112, "다음 표는 재무 현황이다.")]
+    regions = layout.scan_regions(lines, [grid], 595, 842)
+    assert [r.kind for r in regions] == [RegionKind.TEXT, RegionKind.TABLE]
+    assert regions[1].table.grid() == [["매출액", "3,450"], ["영업이익", "521"]]
+
+
+def test_blank_scan_falls_back_to_one_picture_region():
+    regions = layout.scan_regions([], [], 595, 842)
+    assert len(regions) == 1 and regions[0].kind == RegionKind.PICTURE
+    assert regions[0].box == Box(0, 0, 595, 842, Space.PAGE)
