@@ -119,6 +119,19 @@ def test_answer_box_is_normalised_and_maps_onto_the_words(backend: ExtractiveBac
     assert page_box.x1 < expected.x1  # "원" is part of "원으로": the particle's share is cut off
 
 
+def test_no_boxes_when_grounding_is_off(backend: ExtractiveBackend) -> None:
+    req = VisionRequest("한빛전자의 대표이사는 누구인가?", [paragraph_crop(REPORT)], grounding=False)
+    ans = backend.answer([req])[0]
+    assert ans.text == "김민준" and all(ev.boxes == [] for ev in ans.evidence)
+
+
+def test_several_requests_answer_in_order(backend: ExtractiveBackend) -> None:
+    crop = paragraph_crop(REPORT)
+    answers = backend.answer([VisionRequest("한빛전자의 대표이사는 누구인가?", [crop]),
+                              VisionRequest("2023년 영업이익은?", [crop])])
+    assert [a.text for a in answers] == ["김민준", "302억 원"]
+
+
 def test_crop_without_frame_is_normalised_to_its_words(backend: ExtractiveBackend) -> None:
     crop = paragraph_crop(REPORT, frame=False)
     req, ans = ask(backend, "한빛전자의 대표이사는 누구인가?", crop)

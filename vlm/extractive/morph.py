@@ -8,16 +8,12 @@ Kiwi as ``SL`` tokens and are lower-cased and lightly stemmed here.
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from kiwipiepy import Kiwi
-
-_KIWI: Kiwi | None = None
-_KIWI_LOCK = threading.Lock()
+# The service's one Kiwi per process (built lazily, rebuilt in a forked child) lives with the
+# retrieval tokenizer; answering shares it rather than loading a second analyser.
+from indexing.tokenize import get_kiwi
 
 NOUN_TAGS = frozenset({"NNG", "NNP", "NR", "SN", "SL", "SH", "XR"})
 # Tags whose tokens carry meaning; verbs and adjectives count (검거하다 ~ 검거된).
@@ -46,18 +42,6 @@ class Sentence:
     start: int
     end: int
     tokens: tuple[Token, ...]
-
-
-def get_kiwi() -> Kiwi:
-    """The process's one Kiwi analyser, created on first use (loading takes about a second)."""
-    global _KIWI
-    if _KIWI is None:
-        with _KIWI_LOCK:
-            if _KIWI is None:
-                from kiwipiepy import Kiwi
-
-                _KIWI = Kiwi()
-    return _KIWI
 
 
 def _tokens(raw: list) -> tuple[Token, ...]:
