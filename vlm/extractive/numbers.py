@@ -59,10 +59,10 @@ _COUNTERS = (
     "명", "개", "대", "회", "차", "건", "배", "위", "번", "곳", "척", "점", "층", "호", "권",
     "편", "종", "주", "세", "살", "톤", "평", "석", "m", "t", "g", "등", "호선", "골", "표", "승",
     "패", "타", "경기", "분", "초", "군데", "킬로미터", "미터", "킬로그램", "그램", "리터",
-    "마일", "피트", "인치", "주년", "채", "그루", "장", "일", "명의",
+    "마일", "피트", "인치", "주년", "채", "그루", "장", "일",
 )
 _UNIT_ALT = "|".join(re.escape(u) for u in sorted(
-    _CURRENCY + _PERCENT + _DURATION + _COUNTERS, key=len, reverse=True) if u != "명의")
+    _CURRENCY + _PERCENT + _DURATION + _COUNTERS, key=len, reverse=True))
 
 _DATE_RE = re.compile(
     r"(?:(?:기원전|서기|BC|AD)\s?)?(?P<y>\d{1,4})\s?년(?P<decade>대)?(?:\s?(?P<m>\d{1,2})\s?월)?"

@@ -1,10 +1,14 @@
 """Table answers: find the cell whose row label and column label both match the question.
 
-No orientation is assumed. For every cell, its row label is the label cells to its left and
-its column label the label cells above it (a label cell is one that does not hold a measured
-value; years and dates count as labels). ``2023년 매출액은?`` then finds the cell under
-``2023`` in the ``매출액`` row of a metrics-by-years table, and the cell under ``매출액`` in
-the ``2023`` row of the transposed one, with the same code.
+No orientation is assumed. For every cell, its row label is the label cells to its left (a
+label cell is one that does not hold a measured value; years, dates and periods count as
+labels) and its column label the heading rows above it (the table's ``header_rows``, extended
+over a units line such as ``(단위: %)`` above the real heading). ``2023년 매출액은?`` then finds
+the cell under ``2023`` in the ``매출액`` row of a metrics-by-years table, and the cell under
+``매출액`` in the ``2023`` row of the transposed one, with the same code. Spanning cells lend
+their text to every position they cover. A question's names and figures that the cell's labels
+and the crop's caption lack count against it, so that the table of another company or year
+does not answer for the one asked about.
 
 Rules (reported as ``rule``):
 
