@@ -4,13 +4,15 @@ Sets (the same backend, same settings, for all of them):
 
 - ``korquad``: KorQuAD 1.0 dev questions (part a), the gold paragraph given as the crop's
   text. Articles 0-19 were read while the paragraph rules were written; they are reported
-  apart (``korquad-dev``) from the untouched articles 20-69 (``korquad-heldout``).
+  apart (``korquad-dev``) from articles 20-69 (``korquad-heldout``), which were not used to
+  write or weigh the rules beyond reading a few dozen of their wrong answers.
 - ``korquad-other-paragraph``: KorQuAD questions shown another paragraph of the same article,
   one without the answer; the right response is to refuse.
 - ``tables-synthetic``: generated Korean tables with distractors (see
   ``vlm.extractive.synthetic_tables``), including questions no table answers.
 - ``tables-real``: the performance table of a real fund report read with PyMuPDF
-  ``find_tables`` and its words; questions name a row and a column of the table.
+  ``find_tables`` and its words; questions name a row and a column of the table and the gold
+  answer is that cell's text, so this measures lookup on a real layout, not reading.
 
 Scores: exact match and character-level F1 after normalisation (NFKC, lower case, no spaces or
 punctuation), averaged over questions; a refusal scores 0. Baselines never refuse:
