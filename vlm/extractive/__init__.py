@@ -1,7 +1,8 @@
 """Helpers of the ``extractive`` VLM backend: answering from crop text and table cells.
 
 ``numbers`` parses Korean quantities, ``morph`` wraps Kiwi, ``question`` reads what a question
-asks for, ``matching`` weighs term overlap, ``spans`` answers from paragraphs, ``tables`` from
-cell grids, ``locate`` turns answers into boxes, ``synthetic_tables`` makes table questions
-with known answers for measuring all of it.
+asks for, ``matching`` weighs term overlap, ``candidates`` lists possible answers in a
+sentence and ``spans`` scores them, ``tables`` answers from cell grids, ``locate`` turns
+answers into boxes, ``synthetic_tables`` makes table questions with known answers for
+measuring all of it.
 """
