@@ -179,12 +179,7 @@ def _split(regions: list[Region], axis: str) -> list[list[Region]]:
 def scan_regions(lines: list[OcrLine], grids: list[RuledGrid], width: float, height: float) -> list[Region]:
     """Regions of a scanned page: ruled tables, then blocks of the OCR lines outside them."""
     regions: list[Region] = []
-    table_boxes = [g.box for g in grids]
-    outside = []
-    for line in lines:
-        inside = [i for i, b in enumerate(table_boxes) if line.box.overlap_ratio(b) > 0.5]
-        if not inside:
-            outside.append(line)
+    outside = [ln for ln in lines if not any(ln.box.overlap_ratio(g.box) > 0.5 for g in grids)]
     for grid in grids:
         words = [w for line in lines for w in line.words if w.box.overlap_ratio(grid.box) > 0.5]
         table = table_from_grid(grid, words)
