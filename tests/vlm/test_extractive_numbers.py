@@ -109,3 +109,22 @@ def test_unit_before_comma_is_kept() -> None:
 )
 def test_value_cells_and_label_cells(cell: str, is_value: bool) -> None:
     assert is_value_cell(cell) is is_value
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [("밤 7시", "낮 8시", False), ("오후 3시", "15시", True), ("오전 8시 15분", "8시 15분", True),
+     ("오전 8시 15분", "오전 8시 30분", False)],
+)
+def test_clock_times_compare_by_their_time(a: str, b: str, same: bool) -> None:
+    assert (normalise_quantity(a) == normalise_quantity(b)) is same
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("5000년", QuantityKind.DURATION), ("2100년", QuantityKind.YEAR),
+     ("기원전 5000년", QuantityKind.YEAR), ("300년", QuantityKind.YEAR)],
+)
+def test_years_beyond_the_calendar_are_spans_of_years(text: str, kind: QuantityKind) -> None:
+    q = parse_quantity(text)
+    assert q is not None and q.kind == kind

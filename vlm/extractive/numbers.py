@@ -77,7 +77,8 @@ _EN_DATE_RE = re.compile(
     r"\b(?:(?P<d1>\d{1,2})\s+)?(?P<mon>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|"
     r"July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
     r"(?:\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?)?,?\s+(?P<y>\d{4})\b")
-_TIME_RE = re.compile(r"(?:(?:오전|오후|새벽|밤|낮)\s?)?\d{1,2}\s?시(?:\s?\d{1,2}\s?분)?(?:\s?\d{1,2}\s?초)?")
+_TIME_RE = re.compile(r"(?:(?P<half>오전|오후|새벽|밤|낮)\s?)?(?P<h>\d{1,2})\s?시(?:\s?(?P<m>\d{1,2})\s?분)?"
+                      r"(?:\s?(?P<s>\d{1,2})\s?초)?")
 _AMOUNT_RE = re.compile(
     rf"(?P<sign>{_SIGN})?(?P<body>{_NUM}(?:\s?[조억만천백]{{1,2}}(?:\s?{_NUM}(?=\s?[조억만천백]))?)*)"
     rf"(?!\d)(?P<unit>\s?(?:{_UNIT_ALT})(?:/(?:{_UNIT_ALT}|㎢|㎡|km²|h|s))?)?"
@@ -160,6 +161,14 @@ def _unit_kind(unit: str) -> QuantityKind:
     return QuantityKind.NUMBER
 
 
+def _seconds(m: re.Match[str]) -> float:
+    """Seconds after midnight of a clock time: 오후 3시 and 15시 agree, 밤 7시 is 19:00."""
+    h = int(m.group("h"))
+    if m.group("half") in ("오후", "밤") and h < 12:
+        h += 12
+    return float(h * 3600 + int(m.group("m") or 0) * 60 + int(m.group("s") or 0))
+
+
 def _date_quantity(m: re.Match[str], offset: int = 0) -> Quantity | None:
     g = m.groupdict()
     surface = m.group(0)
@@ -174,8 +183,10 @@ def _date_quantity(m: re.Match[str], offset: int = 0) -> Quantity | None:
         return None  # 2023.45 is a decimal number, not a month
     if mo and not 1 <= int(mo) <= 12:
         return None
-    if y and not mo and len(y) < 3 and not g["decade"] and not surface.startswith(("기원전", "BC")):
-        # "3년" is a duration; only 3-4 digit years (or BC years) are points in time
+    if (y and not mo and (len(y) < 3 or int(y) > 2100) and not g["decade"]
+            and not surface.startswith(("기원전", "BC"))):
+        # "3년" and "5000년 (전)" are durations; only 3-4 digit years up to 2100 (or BC years)
+        # are points in time
         return Quantity(surface, m.start() + offset, m.end() + offset, float(y), "년",
                         QuantityKind.DURATION)
     parts = tuple(int(p) for p in (y, mo, d) if p)
@@ -213,7 +224,7 @@ def find_quantities(text: str) -> list[Quantity]:
         parts = (int(m.group("y")), _MONTHS[m.group("mon")[:3].lower()]) + ((int(day),) if day else ())
         claim(Quantity(m.group(0), m.start(), m.end(), float(parts[0]), "", QuantityKind.DATE, parts))
     for m in _TIME_RE.finditer(text):
-        claim(Quantity(m.group(0), m.start(), m.end(), 0.0, "시", QuantityKind.TIME))
+        claim(Quantity(m.group(0), m.start(), m.end(), _seconds(m), "시", QuantityKind.TIME))
     for m in _ENGLISH_MONEY.finditer(text):
         scale = _EN_SCALE.get((m.group("scale") or "").lower(), 1.0)
         claim(Quantity(m.group(0).rstrip(), m.start(), m.start() + len(m.group(0).rstrip()),
