@@ -3,7 +3,8 @@
 Korean questions end on their focus: ``... 파견된 인물은?`` (a person), ``... 인계된 곳은
 어디인가?`` (a place), ``몇 명이 ...`` (a number). The type is decided by the question word or
 the head noun nearest the end; the cue words themselves are removed from the content terms,
-since documents state answers, not questions.
+since documents state answers, not questions. A number question also names what it measures
+(``매출액`` in ``2023년 매출액은 얼마인가?``), which says what kind of figure answers it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from vlm.extractive.morph import TermHit, Token, terms_of, tokenize
-from vlm.extractive.numbers import Quantity, find_quantities
+from vlm.extractive.numbers import Quantity, QuantityKind, find_quantities
 
 
 class AnswerType(StrEnum):
@@ -88,6 +89,16 @@ _EN_RULES: list[tuple[re.Pattern[str], AnswerType]] = [
 ]
 _EN_CUES = frozenset({"year", "date", "day", "time", "amount", "number", "percentage", "share",
                       "name", "many", "much"})
+# What an amount question measures, from the noun it asks about: 영업이익률 a rate, 매출액 and
+# 추징금 a sum of money. Rates are tested first: 수익률 is a rate, 수익 a sum.
+_RATE_ENDINGS = ("률", "율", "비율", "비중", "퍼센트")
+_MONEY_ENDINGS = ("액", "금", "가격", "매출", "이익", "손실", "비용", "경비", "예산", "자산",
+                  "부채", "자본", "수익", "임금", "연봉", "요금", "수지", "채무", "흑자", "적자",
+                  "주가", "운임")
+_CURRENCY_UNITS = frozenset({"원", "달러", "엔", "위안", "유로", "파운드"})
+_EN_RATE = re.compile(r"\b(percentage|rate|share|margin|ratio)s?\b", re.I)
+_EN_MONEY = re.compile(r"\b(revenue|sales|price|cost|profit|income|budget|salary|spending|"
+                       r"earnings|turnover)s?\b", re.I)
 
 
 @dataclass(slots=True)
@@ -105,6 +116,16 @@ class Question:
     unit: str = ""                     # the counter after 몇: 명 in "몇 명이"
     words: set[str] = field(default_factory=set)  # every content term, frame nouns included
     particle: str = ""                 # the particle on the question word: 에서 in 어디에서
+    # for a number: the noun it measures (매출액 in "2023년 매출액은 얼마인가?") and the kind of
+    # figure that noun takes (MONEY; PERCENT for 영업이익률; None when it does not say)
+    measured: str = ""
+    measure: QuantityKind | None = None
+
+    @property
+    def amount(self) -> bool:
+        """An amount is asked for (얼마, 매출액은?): a year or date never answers it."""
+        return self.answer_type == AnswerType.NUMBER and (
+            self.measure is not None or self.cue in ("얼마", "얼마나"))
 
     @property
     def factoid(self) -> bool:
@@ -220,13 +241,58 @@ def analyse_question(text: str) -> Question:
         kind = AnswerType.SPAN
     drop = _FRAME_NOUNS | set(_WH) | ({cue} - set(_HEAD_TYPE))
     if cue and not _HANGUL_RE.search(cue):
-        drop |= set(cue.split()) | _EN_CUES
+        # the rule's question words, not the nouns it spans: "what was *revenue*" keeps revenue
+        drop |= _EN_CUES
     terms = [h for h in all_terms if h.term not in drop]
     quantities = list(find_quantities(text))
-    return Question(text, tokens, terms, kind, cue,
-                    _focus(tokens, terms, cue_index if cue_index >= 0 else len(tokens)),
-                    quantities, _head_noun(tokens), _counter(tokens),
-                    {h.term for h in all_terms}, _wh_particle(tokens, cue_index, cue))
+    focus = _focus(tokens, terms, cue_index if cue_index >= 0 else len(tokens))
+    unit = _counter(tokens)
+    measured, measure = "", None
+    if kind == AnswerType.NUMBER:
+        measured, measure = _measure(tokens, all_terms, cue_index, cue, focus, unit, text)
+    return Question(text, tokens, terms, kind, cue, focus, quantities, _head_noun(tokens),
+                    unit, {h.term for h in all_terms}, _wh_particle(tokens, cue_index, cue),
+                    measured, measure)
+
+
+def _measure(tokens: tuple[Token, ...], terms: list[TermHit], cue_index: int, cue: str,
+             focus: str, unit: str, text: str) -> tuple[str, QuantityKind | None]:
+    """(the noun a number question measures, the kind of figure it wants): the kind its unit
+    names (몇 %), or the one the noun takes (영업이익률은 얼마인가, 얼마의 추징금, 2023년
+    매출액은?)."""
+    if not _HANGUL_RE.search(text):
+        if _EN_RATE.search(text):
+            return "", QuantityKind.PERCENT
+        return "", QuantityKind.MONEY if _EN_MONEY.search(text) else None
+    noun = focus
+    if cue and cue not in _WH and cue not in _FRAME_NOUNS and 0 <= cue_index < len(tokens):
+        # the compound the cue ends: 영업이익률 for the suffix 률
+        end = tokens[cue_index].end
+        noun = max((h.term for h in terms if h.end == end), key=len, default=cue)
+    if not _is_noun_term(tokens, terms, noun):
+        noun = ""  # 늘 in 얼마나 늘었나, 증가 in 얼마나 증가했나: a predicate measures nothing
+    if unit in ("%", "퍼센트", "%p"):
+        return noun, QuantityKind.PERCENT
+    if unit in _CURRENCY_UNITS:
+        return noun, QuantityKind.MONEY
+    if noun.endswith(_RATE_ENDINGS):
+        return noun, QuantityKind.PERCENT
+    if noun.endswith(_MONEY_ENDINGS):
+        return noun, QuantityKind.MONEY
+    return noun, None
+
+
+def _is_noun_term(tokens: tuple[Token, ...], terms: list[TermHit], term: str) -> bool:
+    """A Hangul noun (or compound) of two or more syllables that is not a verb's root."""
+    if len(term) < 2 or not _HANGUL_RE.match(term):
+        return False
+    for h in terms:
+        if h.term == term:
+            last = max(i for i, t in enumerate(tokens) if t.start < h.end)
+            nxt = tokens[last + 1] if last + 1 < len(tokens) else None
+            return tokens[h.index].tag in ("NNG", "NNP") and not (
+                nxt is not None and nxt.start == tokens[last].end and nxt.tag in ("XSV", "XSA"))
+    return False
 
 
 _PARTICLE_FORMS = {"을": "를", "이": "가", "은": "는", "으로": "로", "과": "와", "으로서": "로서",
