@@ -2,8 +2,14 @@
 
 Each candidate carries how well it fits the expected answer type (``type_score``; 0 drops it).
 Noun phrases are runs of nominal morphemes, trimmed of bound nouns and connective nouns
-(이후, 당시) at their edges, and offered whole and as every run of their words, so that the
-scorer in ``spans`` can choose ``학생회관 건물 계단`` out of ``경희대학교 학생회관 건물 계단``.
+(이후, 당시, 대비) at their edges, and offered whole and as every run of their words, so that
+the scorer in ``spans`` can choose ``학생회관 건물 계단`` out of ``경희대학교 학생회관 건물 계단``.
+
+A quantity is a unit of its own: no noun phrase cuts one (``3,450억`` of ``3,450억 원``, ``대비
+12.5`` of ``대비 12.5%``) or repeats one alone (the quantity candidate types it by its kind).
+A phrase led by a year or date (``2023년 회사``, ``2011년 시리아 혁명``) may name a thing but
+never counts one. A figure the question states is never offered for it, nor, for number, date
+and year questions, a phrase containing it.
 """
 
 from __future__ import annotations
@@ -12,7 +18,13 @@ import re
 from dataclasses import dataclass
 
 from vlm.extractive.morph import EN_STOPWORDS, Sentence, Token
-from vlm.extractive.numbers import NUMERIC_KINDS, Quantity, QuantityKind, find_quantities
+from vlm.extractive.numbers import (
+    NUMERIC_KINDS,
+    TEMPORAL_KINDS,
+    Quantity,
+    QuantityKind,
+    find_quantities,
+)
 from vlm.extractive.question import AnswerType, Question
 
 _CHUNK_TAGS = frozenset({"NNG", "NNP", "NNB", "NR", "SN", "SL", "SH", "XSN", "XPN", "XR"})
@@ -24,17 +36,20 @@ _REASON = re.compile(r"(?:기\s*)?(?:때문|위해|위하여|인해|인하여|�
 _COUNTER_NNB = frozenset({"명", "개", "년", "월", "일", "대", "회", "차", "번", "세", "살", "권",
                           "위", "호", "층", "시", "분", "초", "원", "배", "곳", "가지", "년대",
                           "군데", "킬로미터", "미터", "킬로그램", "톤", "달러", "퍼센트", "주년"})
-# Nouns that place or connect rather than name (이후, 반면, 당시): never an answer's edge.
+# Nouns that place or connect rather than name (이후, 반면, 당시, 전년 대비): never an
+# answer's edge.
 _STOP_NOUNS = frozenset({
     "이후", "이전", "반면", "때", "당시", "아래", "위", "후", "전", "중", "현재", "이번", "최근",
     "경우", "정도", "가운데", "사이", "뒤", "앞", "다음", "이상", "이하", "대신", "자신", "동안",
     "처음", "마지막", "결과", "이후로", "사실", "오늘", "지금", "일부", "모두", "전체", "대부분",
     "외", "내", "속", "간", "측", "말", "초", "말기", "초기", "중기", "직후", "직전", "이래",
+    "대비", "전년", "전년도", "작년", "지난해", "올해", "금년", "내년", "이듬해", "전월", "전날",
 })
 
 
 _EN_GENERIC = frozenset({"inc.", "inc", "co.", "ltd.", "ltd", "corp.", "corp", "llc", "plc", "it",
                          "its", "one", "year", "people", "company"})
+_QUANTITY_TYPES = frozenset({AnswerType.NUMBER, AnswerType.DATE, AnswerType.YEAR})
 TITLES = frozenset({"간사", "시장", "대통령", "의원", "장관", "총리", "교수", "박사", "감독", "선수",
                      "씨", "회장", "사장", "위원장", "대표", "총장", "원장", "국왕", "왕", "황제",
                      "장군", "대사", "지사", "군수", "구청장", "변호사", "기자", "작가"})
@@ -117,13 +132,18 @@ def _token_range(sent: Sentence, start: int, end: int) -> tuple[int, int] | None
     return (idx[0], idx[-1]) if idx else None
 
 
-def _type_score(q: Question, kind: str, has_nnp: bool, surface: str) -> float:
-    """How well a candidate fits the expected answer type (0 = not allowed)."""
+def _type_score(q: Question, kind: str, has_nnp: bool, surface: str, unit: str = "") -> float:
+    """How well a candidate fits the expected answer type (0 = not allowed); ``unit`` is a
+    quantity's unit."""
     t = q.answer_type
     if kind.startswith("quantity:"):
         qk = QuantityKind(kind.split(":", 1)[1])
         if t == AnswerType.NUMBER:
-            return 1.0 if qk in NUMERIC_KINDS else 0.15
+            if qk not in NUMERIC_KINDS:  # 19세기 answers 몇 세기, never 얼마
+                return 0.0 if q.amount else 0.15
+            # a bare figure (400조) leaves its unit to the context; a counted one (22명) does not
+            fits = q.measure is None or qk == q.measure or (qk == QuantityKind.NUMBER and not unit)
+            return 1.0 if fits else 0.8
         if t == AnswerType.DATE:
             if qk == QuantityKind.DURATION or surface.endswith("일"):
                 return 0.5  # 며칠: a number of days
@@ -135,6 +155,8 @@ def _type_score(q: Question, kind: str, has_nnp: bool, surface: str) -> float:
         return 0.35
     if kind == "numbered":  # a number-led noun phrase: 250만 평방 킬로미터, 2국가 해법
         return {AnswerType.NUMBER: 0.9, AnswerType.SPAN: 0.4}.get(t, 0.0)
+    if kind == "dated":  # a noun phrase after a year or date: 2011년 시리아 혁명
+        return 0.4 if t == AnswerType.SPAN else 0.0
     if t in (AnswerType.NUMBER, AnswerType.DATE, AnswerType.YEAR):
         return 0.0
     if t == AnswerType.REASON:
@@ -154,13 +176,17 @@ def candidates(q: Question, sent: Sentence, text: str) -> list[Candidate]:
     toks = sent.tokens
     ends = {t.end for t in toks}
     out: list[Candidate] = []
+    given = {qq.key for qq in q.quantities}
+    quantities: list[tuple[int, int, Quantity]] = []  # offsets into text
     for qty in find_quantities(sent.text):
         s, e = sent.start + qty.start, sent.start + qty.end
         if e not in ends:
             continue  # "250만 평" out of "250만 평방": the unit is part of a longer word
         rng = _token_range(sent, s, e)
         if rng is not None:
-            out.extend(_quantity_candidates(q, qty, s, e, rng))
+            quantities.append((s, e, qty))
+            if qty.key not in given and not _glued(toks, rng[1], qty):
+                out.extend(_quantity_candidates(q, qty, s, e, rng))
     english = 2 * sum(t.tag == "SL" for t in toks) > len(toks)
     for a, b in _noun_chunks(sent):
         words = _eojeols(toks, a, b)[:6]
@@ -184,6 +210,16 @@ def candidates(q: Question, sent: Sentence, text: str) -> list[Candidate]:
                     end -= 1  # "California." ends a sentence; "Inc." keeps its period
                 surface = text[toks[f].start:end]
                 kind = "numbered" if toks[f].tag == "SN" else ("entity" if has_nnp else "noun")
+                inside = _quantities_in(quantities, toks[f].start, end)
+                if inside is None:
+                    continue  # 3,450억 of 3,450억 원, 대비 12.5 of 대비 12.5%: a cut quantity
+                if q.answer_type in _QUANTITY_TYPES and any(qty.key in given for _, _, qty in inside):
+                    continue  # 2023년 회사 for "2023년 매출액은?": it repeats the question
+                lead = inside[0] if inside and inside[0][0] == toks[f].start else None
+                if lead is not None and lead[1] == end:
+                    continue  # the quantity alone: offered above, typed by its kind
+                if lead is not None and lead[2].kind in TEMPORAL_KINDS:
+                    kind = "dated"  # 2023년 회사: a year before a noun dates it, not counts it
                 ts = _type_score(q, kind, has_nnp, surface)
                 if (q.answer_type == AnswerType.PLACE and f > 0
                         and toks[f - 1].form.lower() in ("in", "at", "from", "near")):
@@ -197,6 +233,31 @@ def candidates(q: Question, sent: Sentence, text: str) -> list[Candidate]:
     if q.answer_type == AnswerType.REASON:
         out.extend(_reason_candidates(sent, text))
     return [c for c in out if c.type_score > 0]
+
+
+def _glued(toks: tuple[Token, ...], last: int, qty: Quantity) -> bool:
+    """A quantity written together with the noun after it (``1랩에``, ``5%물가``) is part of a
+    word: a counter the parser does not know, or a figure modifying that noun. Kiwi tags
+    some particles after a symbol as nouns (``%의``), so a unit's one-syllable follower and
+    approximations (``4번정도``) do not count."""
+    nxt = toks[last + 1] if last + 1 < len(toks) else None
+    if nxt is None or nxt.start > toks[last].end or nxt.tag not in ("NNG", "NNP", "SL"):
+        return False
+    return nxt.form not in _STOP_NOUNS and (not qty.unit or len(nxt.form) >= 2)
+
+
+def _quantities_in(quantities: list[tuple[int, int, Quantity]], start: int,
+                   end: int) -> list[tuple[int, int, Quantity]] | None:
+    """The quantities lying within ``start``-``end``, or None when the span cuts one (takes
+    its number without its unit, or its unit without its number)."""
+    inside = []
+    for s, e, qty in quantities:
+        if s >= end or e <= start:
+            continue
+        if not (start <= s and e <= end):
+            return None
+        inside.append((s, e, qty))
+    return inside
 
 
 def _reason_candidates(sent: Sentence, text: str) -> list[Candidate]:
@@ -215,7 +276,8 @@ def _reason_candidates(sent: Sentence, text: str) -> list[Candidate]:
 def _quantity_candidates(q: Question, qty: Quantity, s: int, e: int,
                          rng: tuple[int, int]) -> list[Candidate]:
     kind = f"quantity:{qty.kind.value}"
-    out = [Candidate(s, e, rng[0], rng[1], _type_score(q, kind, False, qty.surface), kind)]
+    out = [Candidate(s, e, rng[0], rng[1], _type_score(q, kind, False, qty.surface, qty.unit),
+                     kind)]
     if q.answer_type == AnswerType.YEAR and qty.kind == QuantityKind.DATE and qty.date and qty.date[0]:
         cut = qty.surface.find("년")
         if cut > 0:  # 1989년 2월 15일 answers "몇 년" with 1989년
