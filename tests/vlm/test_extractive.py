@@ -11,6 +11,7 @@ from indexing.geometry import Box, CropFrame, Space
 from indexing.model import Table, TableCell, Word
 from vlm.backends.base import CropInput, VisionRequest
 from vlm.backends.extractive import ExtractiveBackend
+from vlm.extractive.numbers import QuantityKind
 from vlm.extractive.question import AnswerType, analyse_question
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
@@ -282,3 +283,90 @@ def test_table_and_paragraph_crops_from_a_rendered_korean_page(backend: Extracti
 def _centre_in(box: Box, rect: Box) -> bool:
     cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
     return rect.x0 - 1 <= cx <= rect.x1 + 1 and rect.y0 - 1 <= cy <= rect.y1 + 1
+
+
+# -- amounts, years and places in one-sentence reports --------------------------------------
+
+SALES = "2023년 회사의 매출액은 3,450억 원으로 전년 대비 12.5% 증가하였다."
+FOUNDED = "이 회사는 1998년에 설립되었으며 본사는 서울에 있다."
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "answer"),
+    [
+        ("2023년 매출액은 얼마인가?", SALES, "3,450억 원"),
+        ("회사의 매출액은 얼마인가?", SALES, "3,450억 원"),
+        ("매출액은 얼마였나?", SALES, "3,450억 원"),
+        ("2023년 매출액은?", SALES, "3,450억 원"),
+        ("12.5% 증가한 것은 무엇인가?", SALES, "매출액"),
+        ("영업이익률은 얼마인가?", "영업이익률은 11.7%로 집계되었다.", "11.7%"),
+        ("직원 수는 몇 명인가?", "2022년 말 기준 직원 수는 1,204명이다.", "1,204명"),
+        ("직원 수는?", "2022년 말 기준 직원 수는 1,204명이다.", "1,204명"),
+        ("설립 연도는?", FOUNDED, "1998년"),
+        ("본사는 어디에 있나?", FOUNDED, "서울"),
+        ("영업이익률은?", "2023년 영업이익은 302억 원, 영업이익률은 8.8%였다.", "8.8%"),
+        ("2023년 영업이익은 얼마인가?", "2023년 영업이익은 302억 원, 영업이익률은 8.8%였다.",
+         "302억 원"),
+        ("매출액은 얼마인가?", "한빛전자는 2023년 매출액 3,450억 원을 기록했다.", "3,450억 원"),
+        ("8% 감소한 것은 무엇인가?", "회사의 영업이익은 302억 원으로 전년보다 8% 감소했다.",
+         "영업이익"),
+        ("What was revenue in 2023?", "Revenue in 2023 was $3.4 billion, up 12% year on year.",
+         "$3.4 billion"),
+        ("How much was revenue in 2023?",
+         "Revenue in 2023 was $3.4 billion, up 12% year on year.", "$3.4 billion"),
+    ],
+)
+def test_one_sentence_reports(backend: ExtractiveBackend, question: str, text: str,
+                              answer: str) -> None:
+    _, ans = ask(backend, question, CropInput(text=text))
+    assert ans.answerable and ans.text == answer, ans.raw
+
+
+@pytest.mark.parametrize(
+    ("question", "measured", "measure"),
+    [
+        ("2023년 매출액은 얼마인가?", "매출액", QuantityKind.MONEY),
+        ("2023년 매출액은?", "매출액", QuantityKind.MONEY),
+        ("영업이익률은?", "영업이익률", QuantityKind.PERCENT),
+        ("얼마의 추징금을 내야 하는가?", "추징금", QuantityKind.MONEY),
+        ("매출액은 전년보다 몇 % 늘었나?", "", QuantityKind.PERCENT),
+        ("직원 수는 몇 명인가?", "직원", None),
+        ("부채는 얼마나 늘었나?", "", None),  # 늘 is a predicate: it measures nothing
+        ("What was revenue in 2023?", "", QuantityKind.MONEY),
+    ],
+)
+def test_what_an_amount_question_measures(question: str, measured: str,
+                                          measure: QuantityKind | None) -> None:
+    q = analyse_question(question)
+    assert q.answer_type == AnswerType.NUMBER
+    assert (q.measured, q.measure) == (measured, measure)
+
+
+def test_english_question_keeps_the_noun_it_asks_about() -> None:
+    assert {"revenue", "2023"} <= analyse_question("What was revenue in 2023?").term_set
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "never"),
+    [
+        # a year glued by the chunker to the noun after it is a date, not an amount
+        ("2023년 매출액은 얼마인가?", SALES, {"2023년 회사", "2023년", "2023"}),
+        ("회사의 매출액은 얼마인가?", SALES, {"2023년 회사", "2023년"}),
+        ("직원 수는 몇 명인가?", "2022년 말 기준 직원 수는 1,204명이다.",
+         {"2022년 말 기준", "2022년 말 기준 직원"}),
+        # a number without its unit, or a noun phrase ending inside a figure
+        ("12.5% 증가한 것은 무엇인가?", SALES, {"12.5", "3,450억", "전년 대비 12.5", "12.5%"}),
+        # the figure a question states is never its answer
+        ("영업이익이 302억 원인 해는?", "2023년 영업이익은 302억 원이었다.", {"302억 원"}),
+        # a bare number glued to a word it belongs to (1랩) is not a figure of its own
+        ("1랩 가격은 얼마인가?", "티켓 가격은 1랩에 26유로다.", {"1"}),
+    ],
+)
+def test_malformed_and_repeated_spans_are_never_candidates(question: str, text: str,
+                                                           never: set[str]) -> None:
+    from vlm.extractive.candidates import candidates
+    from vlm.extractive.morph import split_sentences
+
+    q = analyse_question(question)
+    offered = {text[c.start:c.end] for s in split_sentences(text) for c in candidates(q, s, text)}
+    assert offered and not offered & never, offered & never

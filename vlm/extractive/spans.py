@@ -9,7 +9,9 @@ Rules, in the order they apply (the chosen one is reported as ``rule``):
   sentence's coverage, the candidate's closeness to the matched question terms (the predicate
   that modifies the question's head noun counts most: the answer to ``인계된 곳은?`` sits just
   before ``인계되었다``), and a penalty for repeating words of the question, which never
-  answer it.
+  answer it. An amount question prefers the kind of figure its noun takes (a sum of money
+  for ``매출액``, a percentage for ``영업이익률``; a year never answers ``얼마``) and the figure
+  written right after that noun (``매출액은 3,450억 원``).
 - ``paragraph.sentence``: no typed span, and the question is not a factoid (why/how): the
   sentence itself is the answer.
 - ``paragraph.no-<type>-span``: a factoid with no span of its type in the matching sentences;
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 
 from vlm.extractive.candidates import PLACE_SUFFIXES, TITLES, Candidate, candidates
 from vlm.extractive.matching import Match, match_terms
-from vlm.extractive.morph import Sentence, soft_match, split_sentences, term_of, terms_of
+from vlm.extractive.morph import Sentence, TermHit, soft_match, split_sentences, term_of, terms_of
 from vlm.extractive.question import AnswerType, Question, particle_class
 
 
@@ -116,6 +118,22 @@ def _unit_fit(q: Question, c: Candidate, surface: str) -> float:
     return 0.0
 
 
+def _names_figure(q: Question, sent: Sentence, hits: list[TermHit], c: Candidate) -> float:
+    """``매출액은 3,450억 원``: a figure right after the amount the question asks about
+    (particles and punctuation between) is that amount's value. Counts are left out: ``해적
+    13명 중 8명을`` names the noun before the wrong figure as often as before the right one."""
+    if not q.measured or q.measure is None or not c.kind.startswith(("quantity", "numbered")):
+        return 0.0
+    k = c.first - 1
+    while k >= 0 and sent.tokens[k].tag.startswith(("J", "SP", "SS", "SO")):
+        k -= 1
+    if k < 0:
+        return 0.0
+    end = sent.tokens[k].end
+    named = any(h.end == end and h.term.endswith(q.measured) for h in hits)
+    return 0.3 if named else 0.0
+
+
 def _ranked_sentences(units: list[tuple[Sentence, list]], weights: dict[str, float],
                       top: int) -> list[tuple[float, Sentence, Match]]:
     """The best-matching sentences, then their neighbours at a discount (coreference)."""
@@ -143,6 +161,7 @@ def answer_paragraph(q: Question, text: str, units: list[tuple[Sentence, list]],
     if not ranked:
         return None
     best: SpanAnswer | None = None
+    hits_at = {sent.start: hits for sent, hits in units}
     for cov, sent, m in ranked:
         for c in candidates(q, sent, text):
             overlap, on_head = _question_overlap(q, sent, c)
@@ -153,7 +172,8 @@ def answer_paragraph(q: Question, text: str, units: list[tuple[Sentence, list]],
             score = (1.0 * cov + 0.8 * c.type_score
                      + 0.9 * _closeness(c, m, weights, q.focus, on_head)
                      - 0.8 * overlap - 0.08 * (n_words - 1) + (0.12 if on_head else 0.0)
-                     + _unit_fit(q, c, surface) + _particle_fit(q, sent, c))
+                     + _unit_fit(q, c, surface) + _particle_fit(q, sent, c)
+                     + _names_figure(q, sent, hits_at.get(sent.start, []), c))
             if best is None or score > best.score:
                 best = SpanAnswer(text[c.start:c.end], c.start, c.end, sent.start, sent.end,
                                   cov, score, f"paragraph.typed({c.kind})")
