@@ -229,7 +229,8 @@ def process_document(source: DocumentSource, options: PipelineOptions | None = N
     """
     options = options or PipelineOptions()
     total = source.page_count
-    if options.workers > 1 and total > 1:
+    # A daemonic process (a Celery prefork child) may not start children: run pages here.
+    if options.workers > 1 and total > 1 and not mp.current_process().daemon:
         records = (crop_regions(r, options.crop_padding) for r in _parallel_pages(source, options))
     else:
         records = process_pages(source.document, range(1, total + 1), options)
