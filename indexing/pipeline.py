@@ -253,8 +253,10 @@ def process_document(source: DocumentSource, options: PipelineOptions | None = N
 # -- parallel pages ---------------------------------------------------------------------------------
 # A persistent pool of spawned processes: starting one costs about a second (PyMuPDF and the
 # layout models load), so it is paid once per process lifetime, not once per document.
+WORKER_TASKS = 100  # page chunks per worker before the pool is replaced (between documents)
 _POOL: ProcessPoolExecutor | None = None
 _POOL_SIZE = 0
+_POOL_TASKS = 0  # chunks handed to the current pool
 _WORKER_DOCS: dict[str, pymupdf.Document] = {}  # in a worker: the document being processed
 
 
@@ -271,7 +273,7 @@ def _parallel_pages(source: DocumentSource, options: PipelineOptions) -> Iterato
         key = f"{shm.name}:{len(source.data)}"
         task = partial(_work_chunk, key, str(source.kind), options)
         try:
-            for chunk, seconds in _pool(options.workers).map(task, chunks):
+            for chunk, seconds in _pool(options.workers, len(chunks)).map(task, chunks):
                 STAGE_SECONDS.update(seconds)
                 yield from chunk
         except BrokenProcessPool as exc:
@@ -286,8 +288,15 @@ def _parallel_pages(source: DocumentSource, options: PipelineOptions) -> Iterato
         shm.unlink()
 
 
-def _pool(workers: int) -> ProcessPoolExecutor:
-    global _POOL, _POOL_SIZE
+def _pool(workers: int, chunks: int) -> ProcessPoolExecutor:
+    """The shared pool, replaced between documents once it has done WORKER_TASKS chunks per
+    worker: worker memory (MuPDF's store, ONNX Runtime's arena) was seen to creep from 0.6 to
+    0.9 GB over a few hundred pages. (``max_tasks_per_child`` would do this per worker, but
+    with Python 3.11 the executor was seen to hang when a worker retired mid-map.)"""
+    global _POOL, _POOL_SIZE, _POOL_TASKS
+    if _POOL is not None and _POOL_TASKS >= WORKER_TASKS * workers:
+        shutdown_pool()
+    _POOL_TASKS += chunks
     if _POOL is None or _POOL_SIZE != workers:
         shutdown_pool()
         # spawn, not fork: the parent may hold ONNX Runtime and OpenMP threads.
@@ -299,10 +308,10 @@ def _pool(workers: int) -> ProcessPoolExecutor:
 
 def shutdown_pool() -> None:
     """Stop the page-worker processes (they are also stopped at interpreter exit)."""
-    global _POOL, _POOL_SIZE
+    global _POOL, _POOL_SIZE, _POOL_TASKS
     if _POOL is not None:
         _POOL.shutdown(wait=True, cancel_futures=True)
-    _POOL, _POOL_SIZE = None, 0
+    _POOL, _POOL_SIZE, _POOL_TASKS = None, 0, 0
 
 
 atexit.register(shutdown_pool)
