@@ -7,31 +7,23 @@ tokenising and embedding in batches is cheapest.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
-from PIL import Image
 from sqlalchemy.orm import Session
 
 from docagent.db.models import Crop, Document, Page
 from docagent.store import FileStore
 from indexing.embedders import Embedder
 from indexing.model import PageRecord, Region
+from indexing.render import encode_images
 from indexing.tokenize import KoreanAnalyzer
 
 
 @lru_cache(maxsize=1)
 def analyzer() -> KoreanAnalyzer:
     return KoreanAnalyzer()
-
-
-def png_bytes(image: Image.Image) -> bytes:
-    buf = io.BytesIO()
-    # level 1: several times faster than the default and only slightly larger for renders
-    image.save(buf, format="PNG", compress_level=1)
-    return buf.getvalue()
 
 
 @dataclass(slots=True)
@@ -52,12 +44,15 @@ class PageWriter:
         return len(self._pages)
 
     def add(self, page: PageRecord) -> None:
-        image_sha = self.store.put(png_bytes(page.image)) if page.image is not None else None
-        crop_shas = [self.store.put(png_bytes(r.image)) if r.image is not None else None for r in page.regions]
-        # drop pixels now: a long document must not hold every render in memory
-        page.image = None
+        # The pipeline normally hands over PNG bytes (encoded in its workers); encode here
+        # only what arrives as pixels.
+        encode_images(page)
+        image_sha = self.store.put(page.png) if page.png is not None else None
+        crop_shas = [self.store.put(r.png) if r.png is not None else None for r in page.regions]
+        # drop the bytes now: a long document must not hold every render in memory
+        page.png = None
         for r in page.regions:
-            r.image = None
+            r.png = None
         self._pages.append(_PendingPage(page, image_sha, crop_shas))
 
     def write(self, s: Session, doc: Document) -> list[Crop]:

@@ -124,15 +124,18 @@ class Region:
     words: list[Word] = field(default_factory=list)
     table: Table | None = None
     image: Image.Image | None = None  # the cropped image, cut from the page render
+    png: bytes | None = None  # the same, PNG-encoded (when the pipeline encodes images)
+    pixel_size: tuple[int, int] | None = None  # the crop image's (width, height)
 
     @property
     def markdown(self) -> str:
         return self.table.to_markdown() if self.table else self.text
 
     def frame(self) -> CropFrame:
-        if self.image is None:
+        size = self.image.size if self.image is not None else self.pixel_size
+        if size is None:
             raise ValueError("region has no image yet")
-        return CropFrame(self.box, self.image.size)
+        return CropFrame(self.box, size)
 
 
 @dataclass(slots=True)
@@ -143,6 +146,7 @@ class PageRecord:
     width: float
     height: float
     image: Image.Image | None = None  # the page render
+    png: bytes | None = None  # the page render, PNG-encoded (when the pipeline encodes images)
     dpi: float = 144.0
     text_source: TextSource = TextSource.NONE
     regions: list[Region] = field(default_factory=list)
@@ -151,6 +155,10 @@ class PageRecord:
     @property
     def size(self) -> tuple[float, float]:
         return (self.width, self.height)
+
+    @property
+    def has_image(self) -> bool:
+        return self.image is not None or self.png is not None
 
     def page_to_pixel_scale(self) -> float:
         return self.dpi / 72.0

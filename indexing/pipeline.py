@@ -39,7 +39,14 @@ from indexing import layout, tables, textlayer
 from indexing.errors import CorruptDocumentError
 from indexing.model import PageRecord, RegionKind, TextSource, Word
 from indexing.ocr import OcrUnavailableError, ocr_image
-from indexing.render import DEFAULT_MAX_PIXELS, crop_regions, ink_ratio, ocr_resolution, render_page
+from indexing.render import (
+    DEFAULT_MAX_PIXELS,
+    crop_regions,
+    encode_images,
+    ink_ratio,
+    ocr_resolution,
+    render_page,
+)
 from indexing.sources import DocumentSource, open_document
 
 Stage = Callable[[Iterable[PageRecord]], Iterator[PageRecord]]
@@ -60,6 +67,7 @@ class PipelineOptions:
     max_render_pixels: int = DEFAULT_MAX_PIXELS
     crop_padding: float = 2.0  # points added around a region when cutting its image
     blank_ink: float = 0.0005  # a render with less ink than this share is a blank page
+    encode_png: bool = False  # hand images over PNG-encoded (PageRecord.png, Region.png)
 
     def __post_init__(self) -> None:
         checks = {
@@ -101,6 +109,8 @@ class _Run:
                  ("text", self.text), ("tables", self.tables)]
         if with_crops:
             steps.append(("crops", partial(crop_regions, padding=self.options.crop_padding)))
+            if self.options.encode_png:
+                steps.append(("encode", encode_images))
         return [partial(_guarded, name, step, self) for name, step in steps] + [self._release]
 
     # -- stages (one page each; _guarded turns them into generators) --------------------------
@@ -182,7 +192,7 @@ class _Run:
         for rec in pages:
             st = self.state.pop(rec.number, None)
             if st is not None and st.failed:
-                rec.image = None
+                rec.image = rec.png = None
             yield rec
 
 
@@ -231,12 +241,12 @@ def process_document(source: DocumentSource, options: PipelineOptions | None = N
     total = source.page_count
     # A daemonic process (a Celery prefork child) may not start children: run pages here.
     if options.workers > 1 and total > 1 and not mp.current_process().daemon:
-        records = (crop_regions(r, options.crop_padding) for r in _parallel_pages(source, options))
+        records = _parallel_pages(source, options)
     else:
         records = process_pages(source.document, range(1, total + 1), options)
     ok, first_error = 0, None
     for done, rec in enumerate(records, start=1):
-        if rec.image is not None:
+        if rec.has_image:
             ok += 1
         elif first_error is None and rec.warnings:
             first_error = rec.warnings[0]
@@ -261,8 +271,9 @@ _WORKER_DOCS: dict[str, pymupdf.Document] = {}  # in a worker: the document bein
 
 
 def _parallel_pages(source: DocumentSource, options: PipelineOptions) -> Iterator[PageRecord]:
-    """Pages processed by ``options.workers`` processes, yielded in page order (crops excluded:
-    cutting them here is cheap and halves what travels back through the pipes)."""
+    """Pages processed by ``options.workers`` processes, yielded in page order. Without
+    ``encode_png`` the crops are cut here, which halves the raw pixels sent through the pipes;
+    with it, workers cut and encode, and only PNG bytes travel."""
     total = source.page_count
     # Small chunks keep both workers busy to the end and let progress advance smoothly.
     size = max(1, min(8, math.ceil(total / (options.workers * 4))))
@@ -275,7 +286,8 @@ def _parallel_pages(source: DocumentSource, options: PipelineOptions) -> Iterato
         try:
             for chunk, seconds in _pool(options.workers, len(chunks)).map(task, chunks):
                 STAGE_SECONDS.update(seconds)
-                yield from chunk
+                for rec in chunk:
+                    yield rec if options.encode_png else crop_regions(rec, options.crop_padding)
         except BrokenProcessPool as exc:
             # A worker died (MuPDF crashed on a malformed page, or memory ran out): fail this
             # document, and start the next one with fresh workers.
@@ -378,5 +390,5 @@ def _work_chunk(key: str, kind: str, options: PipelineOptions,
             shm.close()
         doc = _WORKER_DOCS[key] = open_document(data, kind)
     STAGE_SECONDS.clear()
-    records = list(process_pages(doc, numbers, options, with_crops=False))
+    records = list(process_pages(doc, numbers, options, with_crops=options.encode_png))
     return records, Counter(STAGE_SECONDS)

@@ -6,6 +6,7 @@ applies, and every pixel <-> page-point conversion must use the effective value.
 
 from __future__ import annotations
 
+import io
 import math
 
 import numpy as np
@@ -93,4 +94,25 @@ def crop_regions(rec: PageRecord, padding: float = 2.0) -> PageRecord:
                min(w, math.ceil((b.x1 + padding) * s)), min(h, math.ceil((b.y1 + padding) * s)))
         if box[2] > box[0] and box[3] > box[1]:
             region.image = rec.image.crop(box)
+    return rec
+
+
+def png_bytes(image: Image.Image) -> bytes:
+    """PNG at compression level 1: several times faster than the default, slightly larger."""
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", compress_level=1)
+    return buf.getvalue()
+
+
+def encode_images(rec: PageRecord) -> PageRecord:
+    """Replace the page's and its regions' images by PNG bytes. Done in page workers, this
+    spreads the encoding over the cores and sends compressed bytes, not raw pixels, back."""
+    if rec.image is not None:
+        rec.png = png_bytes(rec.image)
+        rec.image = None
+    for region in rec.regions:
+        if region.image is not None:
+            region.pixel_size = region.image.size
+            region.png = png_bytes(region.image)
+            region.image = None
     return rec

@@ -124,6 +124,29 @@ def test_parallel_pages_equal_serial_pages(long_pdf):
     assert progress == [(1, 3), (2, 3), (3, 3)]
 
 
+def test_encoded_images_match_pixels_serial_and_parallel(long_pdf):
+    """With encode_png the images arrive as PNG bytes (from the workers in parallel mode)."""
+    import io
+
+    from PIL import Image
+
+    plain = run(long_pdf.pdf)
+    for workers in (1, 2):
+        source = open_source(long_pdf.pdf, "long.pdf")
+        try:
+            encoded = list(process_document(source, PipelineOptions(workers=workers, encode_png=True)))
+        finally:
+            shutdown_pool()
+        for a, b in zip(plain, encoded, strict=True):
+            assert b.image is None and b.png is not None and b.has_image
+            page = Image.open(io.BytesIO(b.png))
+            assert page.size == a.image.size
+            assert page.convert("RGB").tobytes() == a.image.convert("RGB").tobytes()
+            for ra, rb in zip(a.regions, b.regions, strict=True):
+                assert rb.image is None and Image.open(io.BytesIO(rb.png)).size == ra.image.size
+                assert rb.pixel_size == ra.image.size and rb.frame() == ra.frame()
+
+
 def test_real_bill_skips_its_blank_page(real_pdf):
     pages = run(real_pdf("bill-2125318.pdf"), "bill.pdf")
     assert len(pages) == 10
