@@ -158,7 +158,7 @@ class Ingestor:
                               max_image_pixels=st.max_image_pixels)
         writer = PageWriter(self.store, embedder_for(st.embedder))
         options = PipelineOptions(dpi=st.render_dpi, ocr_dpi=st.ocr_dpi, ocr_languages=st.ocr_languages,
-                                  workers=st.ingest_workers or (os.cpu_count() or 1), encode_png=True)
+                                  workers=st.ingest_workers or (os.cpu_count() or 1), encode_images=True)
         with open_source(self.store.get(digest), filename, limits) as source:
             kind, n_pages = str(source.kind), source.page_count
             for page in process_document(source, options):

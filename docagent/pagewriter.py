@@ -44,15 +44,15 @@ class PageWriter:
         return len(self._pages)
 
     def add(self, page: PageRecord) -> None:
-        # The pipeline normally hands over PNG bytes (encoded in its workers); encode here
+        # The pipeline normally hands over encoded bytes (encoded in its workers); encode here
         # only what arrives as pixels.
         encode_images(page)
-        image_sha = self.store.put(page.png) if page.png is not None else None
-        crop_shas = [self.store.put(r.png) if r.png is not None else None for r in page.regions]
+        image_sha = self.store.put(page.encoded) if page.encoded is not None else None
+        crop_shas = [self.store.put(r.encoded) if r.encoded is not None else None for r in page.regions]
         # drop the bytes now: a long document must not hold every render in memory
-        page.png = None
+        page.encoded = None
         for r in page.regions:
-            r.png = None
+            r.encoded = None
         self._pages.append(_PendingPage(page, image_sha, crop_shas))
 
     def write(self, s: Session, doc: Document) -> list[Crop]:

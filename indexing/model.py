@@ -124,7 +124,7 @@ class Region:
     words: list[Word] = field(default_factory=list)
     table: Table | None = None
     image: Image.Image | None = None  # the cropped image, cut from the page render
-    png: bytes | None = None  # the same, PNG-encoded (when the pipeline encodes images)
+    encoded: bytes | None = None  # the same as PNG (when the pipeline encodes images)
     pixel_size: tuple[int, int] | None = None  # the crop image's (width, height)
 
     @property
@@ -146,7 +146,7 @@ class PageRecord:
     width: float
     height: float
     image: Image.Image | None = None  # the page render
-    png: bytes | None = None  # the page render, PNG-encoded (when the pipeline encodes images)
+    encoded: bytes | None = None  # the page render as JPEG (when the pipeline encodes images)
     dpi: float = 144.0
     text_source: TextSource = TextSource.NONE
     regions: list[Region] = field(default_factory=list)
@@ -158,7 +158,7 @@ class PageRecord:
 
     @property
     def has_image(self) -> bool:
-        return self.image is not None or self.png is not None
+        return self.image is not None or self.encoded is not None
 
     def page_to_pixel_scale(self) -> float:
         return self.dpi / 72.0

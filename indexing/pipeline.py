@@ -67,7 +67,7 @@ class PipelineOptions:
     max_render_pixels: int = DEFAULT_MAX_PIXELS
     crop_padding: float = 2.0  # points added around a region when cutting its image
     blank_ink: float = 0.0005  # a render with less ink than this share is a blank page
-    encode_png: bool = False  # hand images over PNG-encoded (PageRecord.png, Region.png)
+    encode_images: bool = False  # hand images over encoded (PageRecord.encoded, Region.encoded)
 
     def __post_init__(self) -> None:
         checks = {
@@ -109,7 +109,7 @@ class _Run:
                  ("text", self.text), ("tables", self.tables)]
         if with_crops:
             steps.append(("crops", partial(crop_regions, padding=self.options.crop_padding)))
-            if self.options.encode_png:
+            if self.options.encode_images:
                 steps.append(("encode", encode_images))
         return [partial(_guarded, name, step, self) for name, step in steps] + [self._release]
 
@@ -192,7 +192,7 @@ class _Run:
         for rec in pages:
             st = self.state.pop(rec.number, None)
             if st is not None and st.failed:
-                rec.image = rec.png = None
+                rec.image = rec.encoded = None
             yield rec
 
 
@@ -272,11 +272,11 @@ _WORKER_DOCS: dict[str, pymupdf.Document] = {}  # in a worker: the document bein
 
 def _parallel_pages(source: DocumentSource, options: PipelineOptions) -> Iterator[PageRecord]:
     """Pages processed by ``options.workers`` processes, yielded in page order. Without
-    ``encode_png`` the crops are cut here, which halves the raw pixels sent through the pipes;
-    with it, workers cut and encode, and only PNG bytes travel."""
+    ``encode_images`` the crops are cut here, which halves the raw pixels sent through the pipes;
+    with it, workers cut and encode, and only encoded bytes travel."""
     total = source.page_count
     # Small chunks keep both workers busy to the end and let progress advance smoothly.
-    size = max(1, min(8, math.ceil(total / (options.workers * 4))))
+    size = max(1, min(8, math.ceil(total / (options.workers * 8))))
     chunks = [list(range(i, min(i + size, total + 1))) for i in range(1, total + 1, size)]
     shm = shared_memory.SharedMemory(create=True, size=max(1, len(source.data)))
     try:
@@ -287,7 +287,7 @@ def _parallel_pages(source: DocumentSource, options: PipelineOptions) -> Iterato
             for chunk, seconds in _pool(options.workers, len(chunks)).map(task, chunks):
                 STAGE_SECONDS.update(seconds)
                 for rec in chunk:
-                    yield rec if options.encode_png else crop_regions(rec, options.crop_padding)
+                    yield rec if options.encode_images else crop_regions(rec, options.crop_padding)
         except BrokenProcessPool as exc:
             # A worker died (MuPDF crashed on a malformed page, or memory ran out): fail this
             # document, and start the next one with fresh workers.
@@ -390,5 +390,5 @@ def _work_chunk(key: str, kind: str, options: PipelineOptions,
             shm.close()
         doc = _WORKER_DOCS[key] = open_document(data, kind)
     STAGE_SECONDS.clear()
-    records = list(process_pages(doc, numbers, options, with_crops=options.encode_png))
+    records = list(process_pages(doc, numbers, options, with_crops=options.encode_images))
     return records, Counter(STAGE_SECONDS)

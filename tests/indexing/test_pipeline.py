@@ -125,7 +125,8 @@ def test_parallel_pages_equal_serial_pages(long_pdf):
 
 
 def test_encoded_images_match_pixels_serial_and_parallel(long_pdf):
-    """With encode_png the images arrive as PNG bytes (from the workers in parallel mode)."""
+    """With encode_images the images arrive encoded, from the workers in parallel mode: the
+    page as JPEG, crops as lossless PNG."""
     import io
 
     from PIL import Image
@@ -134,16 +135,18 @@ def test_encoded_images_match_pixels_serial_and_parallel(long_pdf):
     for workers in (1, 2):
         source = open_source(long_pdf.pdf, "long.pdf")
         try:
-            encoded = list(process_document(source, PipelineOptions(workers=workers, encode_png=True)))
+            encoded = list(process_document(source, PipelineOptions(workers=workers, encode_images=True)))
         finally:
             shutdown_pool()
         for a, b in zip(plain, encoded, strict=True):
-            assert b.image is None and b.png is not None and b.has_image
-            page = Image.open(io.BytesIO(b.png))
+            assert b.image is None and b.encoded is not None and b.has_image
+            page = Image.open(io.BytesIO(b.encoded))
             assert page.size == a.image.size
-            assert page.convert("RGB").tobytes() == a.image.convert("RGB").tobytes()
+            assert page.format == "JPEG"
             for ra, rb in zip(a.regions, b.regions, strict=True):
-                assert rb.image is None and Image.open(io.BytesIO(rb.png)).size == ra.image.size
+                crop = Image.open(io.BytesIO(rb.encoded))
+                assert crop.format == "PNG" and crop.convert("RGB").tobytes() == ra.image.convert("RGB").tobytes()
+                assert rb.image is None and Image.open(io.BytesIO(rb.encoded)).size == ra.image.size
                 assert rb.pixel_size == ra.image.size and rb.frame() == ra.frame()
 
 
