@@ -13,6 +13,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -105,6 +106,9 @@ class Ingestor:
 
     # -- processing ------------------------------------------------------------------------
     def run_job(self, job_id: str, progress: Progress | None = None) -> list[DocumentRow]:
+        """Process the job's documents. The next document is read (pages through the pipeline)
+        while the current one is written (terms, vectors, rows, index), so the page workers
+        do not wait for the database between documents."""
         url = self.settings.database_url
         with session_scope(url) as s:
             job = s.get_one(Job, job_id)
@@ -113,9 +117,21 @@ class Ingestor:
             job.status = JobStatus.RUNNING
             doc_ids = list(job.document_ids or [])
         tracker = _JobTracker(url, job_id, len(doc_ids), progress)
-        for i, doc_id in enumerate(doc_ids):
-            self.ingest_document(doc_id, lambda done, n, name, i=i: tracker.page(i, done, n, name))
-            tracker.document_done(i)
+
+        def read(i: int) -> _Read | None:
+            return self._read(doc_ids[i], lambda done, n, name: tracker.page(i, done, n, name))
+
+        reader = ThreadPoolExecutor(1, thread_name_prefix="ingest-read")
+        try:
+            pending = reader.submit(read, 0) if doc_ids else None
+            for i in range(len(doc_ids)):
+                done = pending.result()
+                pending = reader.submit(read, i + 1) if i + 1 < len(doc_ids) else None
+                if done is not None:
+                    self._commit(done)
+                tracker.document_done(i)
+        finally:
+            reader.shutdown(wait=False, cancel_futures=True)
         with session_scope(url) as s:
             job = s.get_one(Job, job_id)
             job.status, job.progress = JobStatus.SUCCEEDED, 1.0
@@ -128,57 +144,71 @@ class Ingestor:
 
     def ingest_document(self, doc_id: str, progress: Callable[[int, int, str], None] | None = None) -> None:
         """Process one document; its failure is recorded on its row, never raised."""
-        url = self.settings.database_url
-        with session_scope(url) as s:
+        done = self._read(doc_id, progress)
+        if done is not None:
+            self._commit(done)
+
+    def _read(self, doc_id: str, progress: Callable[[int, int, str], None] | None) -> _Read | None:
+        """Open the document and run its pages through the pipeline (images go to the store).
+        None when there is nothing to do; a failure is carried in the result, not raised."""
+        with session_scope(self.settings.database_url) as s:
             doc = s.get_one(Document, doc_id)
             if doc.status in (DocumentStatus.INDEXED, DocumentStatus.FAILED):
-                return
+                return None
             self._clear_partial(s, doc)  # a crash may have left a running document behind
             doc.status = DocumentStatus.RUNNING
-            filename, digest, coll_id = doc.filename, doc.sha256, doc.collection_id
+            out = _Read(doc_id, doc.filename, doc.collection_id)
         try:
-            added = self._process(doc_id, filename, digest, coll_id, progress)
+            self._pages(out, doc.sha256, progress)
         except BadInputError as exc:
-            self._fail(doc_id, str(exc), exc.code)
-            return
+            out.error = (str(exc), exc.code)
         except Exception as exc:  # a defect: record it on this document, keep the batch going
-            log.exception("ingest of %s failed", filename)
-            self._fail(doc_id, f"internal error while processing: {exc.__class__.__name__}: {exc}", "internal")
-            return
-        try:
-            self._index(coll_id, *added)
-        except Exception:  # the document is committed; the index is rebuilt when next opened
-            log.exception("index update after %s failed; it will be rebuilt from the database", filename)
+            log.exception("ingest of %s failed", out.filename)
+            out.error = (f"internal error while processing: {exc.__class__.__name__}: {exc}", "internal")
+        return out
 
-    def _process(self, doc_id: str, filename: str, digest: str, coll_id: str,
-                 progress: Callable[[int, int, str], None] | None) -> tuple[list[int], list[list[str]], np.ndarray]:
-        """Read, process and commit one document; returns what the index needs to add."""
+    def _pages(self, out: _Read, digest: str, progress: Callable[[int, int, str], None] | None) -> None:
         st = self.settings
         limits = SourceLimits(max_bytes=st.max_upload_mb * 2**20, max_pages=st.max_pages,
                               max_image_pixels=st.max_image_pixels)
-        writer = PageWriter(self.store, embedder_for(st.embedder))
         options = PipelineOptions(dpi=st.render_dpi, ocr_dpi=st.ocr_dpi, ocr_languages=st.ocr_languages,
                                   workers=st.ingest_workers or (os.cpu_count() or 1), encode_images=True)
-        with open_source(self.store.get(digest), filename, limits) as source:
-            kind, n_pages = str(source.kind), source.page_count
+        out.writer = PageWriter(self.store, embedder_for(st.embedder))
+        with open_source(self.store.get(digest), out.filename, limits) as source:
+            out.kind, out.n_pages = str(source.kind), source.page_count
             for page in process_document(source, options):
-                writer.add(page)
+                out.writer.add(page)
                 if progress:
-                    progress(writer.page_count, n_pages, filename)
-        with session_scope(st.database_url) as s:
-            doc = s.get_one(Document, doc_id)
-            doc.kind, doc.page_count = kind, n_pages
-            crops = writer.write(s, doc)
+                    progress(out.writer.page_count, out.n_pages, out.filename)
+
+    def _commit(self, done: _Read) -> None:
+        """Write a read document: rows, terms and vectors in one transaction, then the index."""
+        if done.error is not None:
+            self._fail(done.doc_id, *done.error)
+            return
+        try:
+            added = self._write(done)
+        except Exception as exc:  # a defect: record it on this document, keep the batch going
+            log.exception("writing %s failed", done.filename)
+            self._fail(done.doc_id, f"internal error while writing: {exc.__class__.__name__}: {exc}", "internal")
+            return
+        try:
+            with session_scope(self.settings.database_url) as s:
+                add_to_index(self.settings, s, s.get_one(Collection, done.collection_id), *added)
+        except Exception:  # the document is committed; the index is rebuilt when next opened
+            log.exception("index update after %s failed; it will be rebuilt from the database", done.filename)
+
+    def _write(self, done: _Read) -> tuple[list[int], list[list[str]], np.ndarray]:
+        assert done.writer is not None
+        with session_scope(self.settings.database_url) as s:
+            doc = s.get_one(Document, done.doc_id)
+            doc.kind, doc.page_count = done.kind, done.n_pages
+            crops = done.writer.write(s, doc)
             doc.crop_count = len(crops)
             doc.status = DocumentStatus.INDEXED
             s.flush()
             indexed = [c for c in crops if c.vector is not None]
-            return [c.id for c in indexed], [c.terms or [] for c in indexed], writer.vector_matrix(indexed)
-
-    def _index(self, coll_id: str, ids: list[int], terms: list[list[str]], vectors: np.ndarray) -> None:
-        """Add committed crops to the index (database first, index second)."""
-        with session_scope(self.settings.database_url) as s:
-            add_to_index(self.settings, s, s.get_one(Collection, coll_id), ids, terms, vectors)
+            return [c.id for c in indexed], [c.terms or [] for c in indexed], done.writer.vector_matrix(indexed)
 
     def _clear_partial(self, s: Session, doc: Document) -> None:
         s.execute(delete(Crop).where(Crop.document_id == doc.id))
@@ -190,6 +220,19 @@ class Ingestor:
             self._clear_partial(s, doc)
             doc.status, doc.error, doc.error_code = DocumentStatus.FAILED, message, code
             doc.crop_count = 0
+
+
+@dataclass(slots=True)
+class _Read:
+    """A document whose pages have been through the pipeline, waiting to be written."""
+
+    doc_id: str
+    filename: str
+    collection_id: str
+    kind: str | None = None
+    n_pages: int = 0
+    writer: PageWriter | None = None
+    error: tuple[str, str] | None = None  # (message, code) when the document failed
 
 
 class _JobTracker:
