@@ -6,7 +6,7 @@ index. The peer's is one ``to_markdown`` call per file. Both run in this process
 the other, on the four real Korean PDFs and on their rasterised (image-only) copies.
 Models (layout ONNX, Kiwi) are warmed up before timing, for both.
 
-    .venv/bin/python -m bench.ingest_throughput [--dpi 200] [--workers N] [--json]
+    .venv/bin/python -m bench.ingest_throughput [--dpi 200] [--workers N] [--ocr-languages kor+eng] [--json]
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from bench.common import SHARED_DATA, fresh_settings, machine, table, timer, wri
 PDFS = ["bill-2125318.pdf", "fund-report-kb-202309.pdf", "msds-cga35.pdf", "patent-1020210175798.pdf"]
 
 
-def ingest_seconds(files: list[tuple[str, bytes]], workers: int) -> tuple[float, list]:
+def ingest_seconds(files: list[tuple[str, bytes]], workers: int, ocr_languages: str = "kor+eng") -> tuple[float, list]:
     from docagent.ingest import Ingestor
     from docagent.intake import Upload
 
-    with fresh_settings(ingest_workers=workers) as settings:
+    with fresh_settings(ingest_workers=workers, ocr_languages=ocr_languages) as settings:
         ing = Ingestor(settings)
         with timer() as t:
             job, _ = ing.submit("default", "bench", [Upload(n, d) for n, d in files])
@@ -53,7 +53,7 @@ def warm_up(sample: bytes, workers: int) -> None:
     ingest_seconds([("warm.pdf", sample)], workers)
 
 
-def run(dpi: int, workers: int) -> dict:
+def run(dpi: int, workers: int, ocr_languages: str) -> dict:
     from indexing.synth import rasterise
 
     born = [(name, (SHARED_DATA / "real-ko-pdfs" / name).read_bytes()) for name in PDFS]
@@ -61,7 +61,7 @@ def run(dpi: int, workers: int) -> dict:
     warm_up(born[1][1], workers)
     results = {}
     for label, files in (("born-digital", born), ("scanned", scans)):
-        ours, rows = ingest_seconds(files, workers)
+        ours, rows = ingest_seconds(files, workers, ocr_languages)
         peer = peer_seconds(files)
         pages = sum(r.pages for r in rows)
         results[label] = {
@@ -70,23 +70,26 @@ def run(dpi: int, workers: int) -> dict:
             "peer_s": round(peer, 2), "peer_pages_per_s": round(pages / peer, 2),
             "ratio": round(peer / ours, 2),
         }
-    return {"machine": machine(), "workers": workers, "scan_dpi": dpi, "results": results}
+    return {"machine": machine(), "workers": workers, "scan_dpi": dpi, "ocr_languages": ocr_languages,
+            "results": results}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dpi", type=int, default=200, help="DPI of the rasterised copies")
     ap.add_argument("--workers", type=int, default=0, help="page processes (0 = one per core)")
+    ap.add_argument("--ocr-languages", default="kor+eng", help="Tesseract languages for scanned pages")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     if not (SHARED_DATA / "real-ko-pdfs").exists():
         sys.exit(f"needs {SHARED_DATA}/real-ko-pdfs")
-    out = run(args.dpi, args.workers)
+    out = run(args.dpi, args.workers, args.ocr_languages)
     write_json("ingest_throughput", out)
     if args.json:
         print(json.dumps(out, ensure_ascii=False))
         return
-    print(f"ingest throughput on {out['machine']} (workers={args.workers or 'auto'})")
+    print(f"ingest throughput on {out['machine']} (workers={args.workers or 'auto'}, "
+          f"OCR {args.ocr_languages})")
     rows = [[k, v["pages"], v["crops"], v["docagent_pages_per_s"], v["peer_pages_per_s"], f"{v['ratio']}x"]
             for k, v in out["results"].items()]
     print(table(["set", "pages", "crops", "docagent pages/s", "pymupdf4llm pages/s", "ratio"], rows))
