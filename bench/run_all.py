@@ -1,0 +1,36 @@
+"""Run every benchmark in turn (``make bench``); each writes bench/out/<name>.json.
+
+    .venv/bin/python -m bench.run_all [--quick]
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+BENCHES = {
+    "ingest_throughput": [],
+    "retrieval_korquad": [],
+    "search_latency": [],
+    "extractive_accuracy": [],
+    "vlm_throughput": [],
+}
+QUICK = {"retrieval_korquad": ["--articles", "10", "--scan-articles", "2"],
+         "search_latency": ["--crops", "10000", "--queries", "100"]}
+
+
+def main() -> int:
+    quick = "--quick" in sys.argv[1:]
+    failed = []
+    for name, args in BENCHES.items():
+        args = QUICK.get(name, args) if quick else args
+        print(f"\n== bench.{name} {' '.join(args)}", flush=True)
+        if subprocess.run([sys.executable, "-m", f"bench.{name}", *args]).returncode != 0:
+            failed.append(name)
+    if failed:
+        print(f"\nfailed: {', '.join(failed)}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
