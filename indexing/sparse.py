@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from indexing.durable import fsync_path
 from indexing.errors import IndexingError
 
 _BM25_SUBDIR = "bm25s"
@@ -174,9 +175,9 @@ class SparseIndex:
         if self._bm25 is not None:
             self._bm25.save(tmp / _BM25_SUBDIR, show_progress=False)  # type: ignore[attr-defined]
             for f in (tmp / _BM25_SUBDIR).iterdir():
-                _fsync_file(f)
+                fsync_path(f)
         (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
-        _fsync_file(tmp / "meta.json")
+        fsync_path(tmp / "meta.json")
 
 
 class _PackedTerms:
@@ -203,7 +204,7 @@ class _PackedTerms:
 
     def write(self, directory: Path) -> None:
         (directory / "vocab.json").write_text(json.dumps(self.vocab, ensure_ascii=False), "utf-8")
-        _fsync_file(directory / "vocab.json")
+        fsync_path(directory / "vocab.json")
         _save_npy(directory / "tokens.npy", self.tokens)
         _save_npy(directory / "offsets.npy", self.offsets)
 
@@ -229,14 +230,6 @@ def _save_npy(path: Path, array: np.ndarray) -> None:
         np.save(f, array, allow_pickle=False)
         f.flush()
         os.fsync(f.fileno())
-
-
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _swap_in(tmp: Path, target: Path) -> None:

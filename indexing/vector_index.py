@@ -32,6 +32,7 @@ from typing import Literal
 import faiss
 import numpy as np
 
+from indexing.durable import fsync_path
 from indexing.errors import IndexingError
 
 Kind = Literal["flat", "hnsw"]
@@ -137,7 +138,7 @@ class VectorIndex:
         except BaseException:
             Path(tmp_name).unlink(missing_ok=True)
             raise
-        _fsync_dir(target.parent)
+        fsync_path(target.parent)
 
     @classmethod
     def load(cls, path: str | Path, dim: int | None = None) -> VectorIndex:
@@ -251,10 +252,3 @@ def _omp_threads(n: int | None) -> Iterator[None]:
         faiss.omp_set_num_threads(previous)
 
 
-def _fsync_dir(directory: Path) -> None:
-    """Persist the rename itself (the directory entry)."""
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
