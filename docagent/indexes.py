@@ -120,11 +120,3 @@ def add_to_index(settings: Settings, session: Session, collection: Collection, i
             save_index(index)
         open_index(settings, session, collection)
 
-
-def remove_from_index(settings: Settings, session: Session, collection: Collection, ids: list[int]) -> None:
-    """Drop crops from the index once their deletion is committed in the database."""
-    with _lock:
-        index = _load(settings, collection)
-        index.remove(ids)
-        save_index(index)
-        open_index(settings, session, collection)  # verifies; rebuilds if anything else differs

@@ -53,7 +53,8 @@ def answer(
         (result,) = backend.answer([request])
     except (VLMError, ImportError, OSError, ValueError) as exc:
         fail(str(exc))
-    boxes = [[round(v * 144 / 72, 1) for v in b.as_list()] for _, b in result.page_boxes(request)]
+    frame = request.crops[0].frame
+    boxes = [frame.page_to_pixel(b).as_list(1) for _, b in result.page_boxes(request)]
     payload = {"backend": settings.vlm_backend, "answer": result.text, "answerable": result.answerable,
                "boxes_px": boxes, "raw": result.raw}
     if as_json:
