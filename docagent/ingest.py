@@ -13,7 +13,6 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -30,8 +29,9 @@ from docagent.pagewriter import PageWriter
 from docagent.settings import Settings
 from docagent.store import FileStore, sha256_hex
 from indexing.errors import BadInputError
-from indexing.pipeline import PipelineOptions, process_document
-from indexing.sources import SourceLimits, open_source
+from indexing.pagepool import DocumentPages, PagePool
+from indexing.pipeline import PipelineOptions
+from indexing.sources import DocumentSource, SourceLimits, open_source
 
 log = logging.getLogger(__name__)
 
@@ -106,9 +106,11 @@ class Ingestor:
 
     # -- processing ------------------------------------------------------------------------
     def run_job(self, job_id: str, progress: Progress | None = None) -> list[DocumentRow]:
-        """Process the job's documents. The next document is read (pages through the pipeline)
-        while the current one is written (terms, vectors, rows, index), so the page workers
-        do not wait for the database between documents."""
+        """Process the job's documents, writing each one as soon as its pages are done.
+
+        Documents are opened a few ahead and their pages queued on one ``PagePool``, so the
+        page workers go on with the next documents while this thread writes the finished one
+        (terms, vectors, rows, index) and never wait for a document's slowest page."""
         url = self.settings.database_url
         with session_scope(url) as s:
             job = s.get_one(Job, job_id)
@@ -117,21 +119,17 @@ class Ingestor:
             job.status = JobStatus.RUNNING
             doc_ids = list(job.document_ids or [])
         tracker = _JobTracker(url, job_id, len(doc_ids), progress)
-
-        def read(i: int) -> _Read | None:
-            return self._read(doc_ids[i], lambda done, n, name: tracker.page(i, done, n, name))
-
-        reader = ThreadPoolExecutor(1, thread_name_prefix="ingest-read")
-        try:
-            pending = reader.submit(read, 0) if doc_ids else None
-            for i in range(len(doc_ids)):
-                done = pending.result()
-                pending = reader.submit(read, i + 1) if i + 1 < len(doc_ids) else None
-                if done is not None:
-                    self._commit(done)
-                tracker.document_done(i)
-        finally:
-            reader.shutdown(wait=False, cancel_futures=True)
+        with PagePool(self._options()) as pool:
+            opened = _Lookahead(lambda i: self._open(doc_ids[i], pool), len(doc_ids), pool.ahead_pages)
+            try:
+                for i in range(len(doc_ids)):
+                    read = opened.take(i)
+                    if read is not None:
+                        self._collect(read, lambda done, n, name, i=i: tracker.page(i, done, n, name))
+                        self._commit(read)
+                    tracker.document_done(i)
+            finally:
+                opened.close()
         with session_scope(url) as s:
             job = s.get_one(Job, job_id)
             job.status, job.progress = JobStatus.SUCCEEDED, 1.0
@@ -144,13 +142,20 @@ class Ingestor:
 
     def ingest_document(self, doc_id: str, progress: Callable[[int, int, str], None] | None = None) -> None:
         """Process one document; its failure is recorded on its row, never raised."""
-        done = self._read(doc_id, progress)
-        if done is not None:
-            self._commit(done)
+        with PagePool(self._options()) as pool:
+            read = self._open(doc_id, pool)
+            if read is not None:
+                self._collect(read, progress)
+                self._commit(read)
 
-    def _read(self, doc_id: str, progress: Callable[[int, int, str], None] | None) -> _Read | None:
-        """Open the document and run its pages through the pipeline (images go to the store).
-        None when there is nothing to do; a failure is carried in the result, not raised."""
+    def _options(self) -> PipelineOptions:
+        st = self.settings
+        return PipelineOptions(dpi=st.render_dpi, ocr_dpi=st.ocr_dpi, ocr_languages=st.ocr_languages,
+                               workers=st.ingest_workers or (os.cpu_count() or 1), encode_images=True)
+
+    def _open(self, doc_id: str, pool: PagePool) -> _Read | None:
+        """Mark the document running, open it and queue its pages on ``pool``. None when there
+        is nothing to do; a failure is carried in the result, not raised."""
         with session_scope(self.settings.database_url) as s:
             doc = s.get_one(Document, doc_id)
             if doc.status in (DocumentStatus.INDEXED, DocumentStatus.FAILED):
@@ -158,28 +163,33 @@ class Ingestor:
             self._clear_partial(s, doc)  # a crash may have left a running document behind
             doc.status = DocumentStatus.RUNNING
             out = _Read(doc_id, doc.filename, doc.collection_id)
-        try:
-            self._pages(out, doc.sha256, progress)
-        except BadInputError as exc:
-            out.error = (str(exc), exc.code)
-        except Exception as exc:  # a defect: record it on this document, keep the batch going
-            log.exception("ingest of %s failed", out.filename)
-            out.error = (f"internal error while processing: {exc.__class__.__name__}: {exc}", "internal")
-        return out
-
-    def _pages(self, out: _Read, digest: str, progress: Callable[[int, int, str], None] | None) -> None:
+            digest = doc.sha256
         st = self.settings
         limits = SourceLimits(max_bytes=st.max_upload_mb * 2**20, max_pages=st.max_pages,
                               max_image_pixels=st.max_image_pixels)
-        options = PipelineOptions(dpi=st.render_dpi, ocr_dpi=st.ocr_dpi, ocr_languages=st.ocr_languages,
-                                  workers=st.ingest_workers or (os.cpu_count() or 1), encode_images=True)
-        out.writer = PageWriter(self.store, embedder_for(st.embedder))
-        with open_source(self.store.get(digest), out.filename, limits) as source:
-            out.kind, out.n_pages = str(source.kind), source.page_count
-            for page in process_document(source, options):
+        try:
+            out.source = open_source(self.store.get(digest), out.filename, limits)
+            out.kind, out.n_pages = str(out.source.kind), out.source.page_count
+            out.pages = pool.submit(out.source)
+        except Exception as exc:
+            out.fail(exc)
+            out.close()
+        return out
+
+    def _collect(self, out: _Read, progress: Callable[[int, int, str], None] | None) -> None:
+        """Take the document's pages as they come (images go to the store)."""
+        if out.pages is None:
+            return
+        out.writer = PageWriter(self.store, embedder_for(self.settings.embedder))
+        try:
+            for page in out.pages.records():
                 out.writer.add(page)
                 if progress:
                     progress(out.writer.page_count, out.n_pages, out.filename)
+        except Exception as exc:
+            out.fail(exc)
+        finally:
+            out.close()
 
     def _commit(self, done: _Read) -> None:
         """Write a read document: rows, terms and vectors in one transaction, then the index."""
@@ -232,7 +242,60 @@ class _Read:
     kind: str | None = None
     n_pages: int = 0
     writer: PageWriter | None = None
+    source: DocumentSource | None = None
+    pages: DocumentPages | None = None
     error: tuple[str, str] | None = None  # (message, code) when the document failed
+
+    def fail(self, exc: Exception) -> None:
+        """Record ``exc`` as this document's failure: bad input by its code, anything else as
+        an internal defect (logged; the batch goes on)."""
+        if isinstance(exc, BadInputError):
+            self.error = (str(exc), exc.code)
+            return
+        log.error("ingest of %s failed", self.filename, exc_info=exc)
+        self.error = (f"internal error while processing: {exc.__class__.__name__}: {exc}", "internal")
+
+    def close(self) -> None:
+        if self.pages is not None:
+            self.pages.close()
+        if self.source is not None:
+            self.source.close()
+        self.pages = self.source = None
+
+
+class _Lookahead:
+    """Documents opened in order, a few ahead of the one being taken: enough that their pages
+    fill ``ahead_pages`` (at most ``MAX_DOCS`` documents), so the page pool never runs dry at
+    a document boundary."""
+
+    MAX_DOCS = 4
+
+    def __init__(self, open_doc: Callable[[int], _Read | None], count: int, ahead_pages: int) -> None:
+        self.open_doc, self.count, self.ahead_pages = open_doc, count, ahead_pages
+        self.opened: dict[int, _Read | None] = {}
+        self.next = 0
+
+    def take(self, i: int) -> _Read | None:
+        self._top_up(i)
+        read = self.opened.pop(i)
+        self._top_up(i + 1)
+        return read
+
+    def _top_up(self, first: int) -> None:
+        while self.next < self.count and (self.next <= first or self._ahead_ok()):
+            self.opened[self.next] = self.open_doc(self.next)
+            self.next += 1
+
+    def _ahead_ok(self) -> bool:
+        pages = sum(r.n_pages for r in self.opened.values() if r is not None)
+        return len(self.opened) < self.MAX_DOCS and pages < self.ahead_pages
+
+    def close(self) -> None:
+        """Release documents opened but never taken (the job stopped early)."""
+        for read in self.opened.values():
+            if read is not None:
+                read.close()
+        self.opened.clear()
 
 
 class _JobTracker:

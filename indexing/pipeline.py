@@ -12,31 +12,23 @@ loaded):
 ``text`` fills regions from the text layer; ``tables`` builds cell grids; ``crops`` cuts each
 region's image out of the page render.
 
-With ``workers > 1`` the pages are spread over a pool of processes that each open the
-document from shared memory; results come back in page order. A page that fails becomes a
-record with a warning; only a document where no page works at all fails as a whole.
+``process_pages`` runs the stages in this process; ``indexing.pagepool`` spreads the pages
+of many documents over worker processes. A page that fails becomes a record with a warning;
+only a document where no page works at all fails as a whole.
 """
 
 from __future__ import annotations
 
-import atexit
-import math
-import multiprocessing as mp
-import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import partial
-from multiprocessing import shared_memory
 
 import pymupdf
 from PIL import Image
 
 from indexing import layout, tables, textlayer
-from indexing.errors import CorruptDocumentError
 from indexing.model import PageRecord, RegionKind, TextSource, Word
 from indexing.ocr import OcrUnavailableError, ocr_image
 from indexing.render import (
@@ -47,10 +39,8 @@ from indexing.render import (
     ocr_resolution,
     render_page,
 )
-from indexing.sources import DocumentSource, open_document
 
 Stage = Callable[[Iterable[PageRecord]], Iterator[PageRecord]]
-Progress = Callable[[int, int], None]
 # Seconds spent per stage in this process and (added as results return) in page workers;
 # benchmarks read and reset it to see where ingest time goes.
 STAGE_SECONDS: Counter[str] = Counter()
@@ -228,167 +218,3 @@ def process_pages(doc: pymupdf.Document, numbers: Iterable[int], options: Pipeli
     run = _Run(doc, options)
     seeds = (PageRecord(number=n, width=0.0, height=0.0, dpi=options.dpi) for n in numbers)
     return run_stages(seeds, run.stages(with_crops))
-
-
-def process_document(source: DocumentSource, options: PipelineOptions | None = None,
-                     progress: Progress | None = None) -> Iterator[PageRecord]:
-    """Every page of ``source`` through the pipeline, in page order.
-
-    Raises ``CorruptDocumentError`` after the last page if not a single page could be
-    processed; otherwise failed pages arrive as records with warnings and no image.
-    """
-    options = options or PipelineOptions()
-    total = source.page_count
-    # A daemonic process (a Celery prefork child) may not start children: run pages here.
-    if options.workers > 1 and total > 1 and not mp.current_process().daemon:
-        records = _parallel_pages(source, options)
-    else:
-        records = process_pages(source.document, range(1, total + 1), options)
-    ok, first_error = 0, None
-    for done, rec in enumerate(records, start=1):
-        if rec.has_image:
-            ok += 1
-        elif first_error is None and rec.warnings:
-            first_error = rec.warnings[0]
-        if source.warnings and done == 1:
-            rec.warnings.extend(source.warnings)
-        if progress is not None:
-            progress(done, total)
-        yield rec
-    if ok == 0:
-        raise CorruptDocumentError(
-            f"{source.filename}: none of its {total} pages could be processed ({first_error})")
-
-
-# -- parallel pages ---------------------------------------------------------------------------------
-# A persistent pool of spawned processes: starting one costs about a second (PyMuPDF and the
-# layout models load), so it is paid once per process lifetime, not once per document.
-WORKER_TASKS = 100  # page chunks per worker before the pool is replaced (between documents)
-_POOL: ProcessPoolExecutor | None = None
-_POOL_SIZE = 0
-_POOL_TASKS = 0  # chunks handed to the current pool
-_WORKER_DOCS: dict[str, pymupdf.Document] = {}  # in a worker: the document being processed
-
-
-def _parallel_pages(source: DocumentSource, options: PipelineOptions) -> Iterator[PageRecord]:
-    """Pages processed by ``options.workers`` processes, yielded in page order. Without
-    ``encode_images`` the crops are cut here, which halves the raw pixels sent through the pipes;
-    with it, workers cut and encode, and only encoded bytes travel."""
-    total = source.page_count
-    # Small chunks keep both workers busy to the end and let progress advance smoothly.
-    size = max(1, min(8, math.ceil(total / (options.workers * 8))))
-    chunks = [list(range(i, min(i + size, total + 1))) for i in range(1, total + 1, size)]
-    shm = shared_memory.SharedMemory(create=True, size=max(1, len(source.data)))
-    try:
-        shm.buf[: len(source.data)] = source.data
-        key = f"{shm.name}:{len(source.data)}"
-        task = partial(_work_chunk, key, str(source.kind), options)
-        try:
-            for chunk, seconds in _pool(options.workers, len(chunks)).map(task, chunks):
-                STAGE_SECONDS.update(seconds)
-                for rec in chunk:
-                    yield rec if options.encode_images else crop_regions(rec, options.crop_padding)
-        except BrokenProcessPool as exc:
-            # A worker died (MuPDF crashed on a malformed page, or memory ran out): fail this
-            # document, and start the next one with fresh workers.
-            shutdown_pool()
-            raise CorruptDocumentError(
-                f"{source.filename}: processing crashed on this document; a page may be "
-                "malformed") from exc
-    finally:
-        shm.close()
-        shm.unlink()
-
-
-def _pool(workers: int, chunks: int) -> ProcessPoolExecutor:
-    """The shared pool, replaced between documents once it has done WORKER_TASKS chunks per
-    worker: worker memory (MuPDF's store, ONNX Runtime's arena) was seen to creep from 0.6 to
-    0.9 GB over a few hundred pages. (``max_tasks_per_child`` would do this per worker, but
-    with Python 3.11 the executor was seen to hang when a worker retired mid-map.)"""
-    global _POOL, _POOL_SIZE, _POOL_TASKS
-    if _POOL is not None and _POOL_TASKS >= WORKER_TASKS * workers:
-        shutdown_pool()
-    _POOL_TASKS += chunks
-    if _POOL is None or _POOL_SIZE != workers:
-        shutdown_pool()
-        # spawn, not fork: the parent may hold ONNX Runtime and OpenMP threads.
-        _POOL = ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"),
-                                    initializer=_init_worker)
-        _POOL_SIZE = workers
-    return _POOL
-
-
-def shutdown_pool() -> None:
-    """Stop the page-worker processes (they are also stopped at interpreter exit)."""
-    global _POOL, _POOL_SIZE, _POOL_TASKS
-    if _POOL is not None:
-        _POOL.shutdown(wait=True, cancel_futures=True)
-    _POOL, _POOL_SIZE, _POOL_TASKS = None, 0, 0
-
-
-atexit.register(shutdown_pool)
-
-
-def _init_worker() -> None:
-    """One thread per worker for every library that would start its own pool: the workers
-    already fill the cores, and oversubscribed spinning threads were measured to be slower."""
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_THREAD_LIMIT"):
-        os.environ[var] = "1"
-    try:
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(1)
-    except ImportError:
-        pass
-    tune_layout_model(threads=1, arena=True)
-
-
-def tune_layout_model(threads: int = 1, arena: bool = True) -> None:
-    """Rebuild PyMuPDF's layout model with ``threads`` ONNX Runtime threads per session.
-
-    The model is built when ``pymupdf`` is imported, with ONNX Runtime's default of one thread
-    per core and its memory arena switched off. Page workers want one thread each (they
-    already fill the cores) and the arena on: measured here, the layout pass took 0.23 s a
-    page with the arena against 0.32 s without. The arena keeps the largest allocation seen,
-    which for these fixed-size models is bounded. Sessions are created through
-    ``onnxruntime.InferenceSession``, so a subclass with these options is put in its place and
-    the layout hook is activated again. Meant for worker processes: it changes this process.
-    """
-    import onnxruntime as ort
-    import pymupdf.layout
-
-    base = getattr(ort.InferenceSession, "_docagent_base", ort.InferenceSession)
-
-    class TunedSession(base):  # type: ignore[misc, valid-type]
-        _docagent_base = base
-
-        def __init__(self, path, sess_options=None, *args, **kwargs):
-            opts = sess_options or ort.SessionOptions()
-            opts.intra_op_num_threads = threads
-            opts.inter_op_num_threads = 1
-            opts.enable_cpu_mem_arena = arena
-            super().__init__(path, opts, *args, **kwargs)
-
-    ort.InferenceSession = TunedSession
-    pymupdf._get_layout = None
-    pymupdf.layout.activate()
-
-
-def _work_chunk(key: str, kind: str, options: PipelineOptions,
-                numbers: list[int]) -> tuple[list[PageRecord], Counter[str]]:
-    """In a worker: open the document from shared memory (once per document) and process pages."""
-    doc = _WORKER_DOCS.get(key)
-    if doc is None:
-        for old in _WORKER_DOCS.values():
-            old.close()
-        _WORKER_DOCS.clear()
-        name, size = key.rsplit(":", 1)
-        shm = shared_memory.SharedMemory(name=name)
-        try:
-            data = bytes(shm.buf[: int(size)])
-        finally:
-            shm.close()
-        doc = _WORKER_DOCS[key] = open_document(data, kind)
-    STAGE_SECONDS.clear()
-    records = list(process_pages(doc, numbers, options, with_crops=options.encode_images))
-    return records, Counter(STAGE_SECONDS)

@@ -8,7 +8,8 @@ import pytest
 from indexing import layout, synth
 from indexing.errors import CorruptDocumentError
 from indexing.model import RegionKind, TextSource
-from indexing.pipeline import PipelineOptions, process_document, shutdown_pool
+from indexing.pagepool import process_document, shutdown_pool
+from indexing.pipeline import PipelineOptions
 from indexing.sources import open_source
 
 EXPECTED = ["사업", "보고서", "회사의", "경영", "주주에게", "반도체", "디스플레이", "가동률이",

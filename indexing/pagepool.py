@@ -1,0 +1,400 @@
+"""Pages of many documents through one set of worker processes.
+
+``PagePool.submit(source)`` registers a document and returns its ``DocumentPages``: its page
+records, in page order, as the workers finish them. A feeder thread cuts each document into
+chunks of pages and hands them to a process pool in the order the documents were submitted,
+and moves on to the next document as soon as the current one's chunks are *submitted*, not
+finished. So a worker never waits for the slowest page of a document, a one-page document
+runs beside the pages of the others, and the pool keeps working while the caller writes a
+finished document to the database. At most ``ahead_pages`` pages are submitted and not yet
+taken by the caller, which bounds the memory held in finished results.
+
+A worker that dies (MuPDF crashing on a malformed page, memory running out) breaks the whole
+pool and every chunk in flight, whichever document it belongs to. The pool is replaced, and
+each broken chunk is run again alone in a one-process pool: the chunk that breaks that one too
+fails its document with ``CorruptDocumentError``; the other documents do not notice.
+
+Workers are spawned once per process lifetime (about a second each: PyMuPDF and the layout
+models load) and shared by every ``PagePool``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import math
+import multiprocessing as mp
+import os
+import queue
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field, replace
+from functools import partial
+from multiprocessing import shared_memory
+
+import pymupdf
+
+from indexing.errors import CorruptDocumentError
+from indexing.model import PageRecord
+from indexing.pipeline import STAGE_SECONDS, PipelineOptions, process_pages
+from indexing.render import crop_regions
+from indexing.sources import DocumentSource, open_document
+
+Progress = Callable[[int, int], None]  # (pages done, page count)
+WORKER_TASKS = 100  # chunks per worker before the pool is replaced by a fresh one
+_END = object()  # feeder -> consumer: no more chunks for this document
+
+
+def chunk_pages(total: int, workers: int) -> list[list[int]]:
+    """1-based page numbers in chunks: about eight per worker, one to eight pages each.
+    Small chunks keep every worker busy to the end and let progress advance smoothly."""
+    size = max(1, min(8, math.ceil(total / (workers * 8))))
+    return [list(range(i, min(i + size, total + 1))) for i in range(1, total + 1, size)]
+
+
+@dataclass(eq=False)
+class _Doc:
+    """A submitted document as the feeder and its consumer share it."""
+
+    source: DocumentSource
+    chunks: list[list[int]]
+    results: queue.Queue = field(default_factory=queue.Queue)  # (chunk, Future) in order, then _END
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    shm: shared_memory.SharedMemory | None = None
+    cancelled: bool = False
+
+    @property
+    def key(self) -> str:
+        assert self.shm is not None
+        return f"{self.shm.name}:{len(self.source.data)}"
+
+
+class PagePool:
+    """Process pages of the submitted documents; use as a context manager."""
+
+    def __init__(self, options: PipelineOptions, *, ahead_pages: int | None = None) -> None:
+        self.options = options
+        # A daemonic process (a Celery prefork child) may not start children: run pages here.
+        self.parallel = options.workers > 1 and not mp.current_process().daemon
+        self.ahead_pages = ahead_pages or max(8, 16 * options.workers)
+        self._docs: queue.Queue[_Doc | None] = queue.Queue()
+        self._open: set[_Doc] = set()  # submitted, not yet finished or cancelled
+        self._cond = threading.Condition()
+        self._pending = 0  # pages submitted and not yet taken
+        self._closed = False
+        self._feeder: threading.Thread | None = None
+
+    def submit(self, source: DocumentSource) -> DocumentPages:
+        """Queue ``source``'s pages; they start as soon as earlier documents' pages are handed out."""
+        if self._closed:
+            raise RuntimeError("PagePool.submit after close")
+        doc = _Doc(source, chunk_pages(source.page_count, self.options.workers))
+        if self.parallel:
+            self._open.add(doc)
+            self._start_feeder()
+            self._docs.put(doc)
+        return DocumentPages(self, doc)
+
+    def close(self) -> None:
+        """Stop feeding and drop what no one took; the worker processes stay for the next pool."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        self._docs.put(None)
+        if self._feeder is not None:
+            self._feeder.join()
+        for doc in list(self._open):
+            self._cancel(doc)
+
+    def __enter__(self) -> PagePool:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- feeder thread ------------------------------------------------------------------------
+    def _start_feeder(self) -> None:
+        if self._feeder is None:
+            self._feeder = threading.Thread(target=self._feed, name="page-feeder", daemon=True)
+            self._feeder.start()
+
+    def _feed(self) -> None:
+        while (doc := self._docs.get()) is not None:
+            try:
+                self._feed_document(doc)
+            except BaseException as exc:  # surfaces in the document's consumer, not here
+                doc.results.put((None, _failed(exc)))
+            doc.results.put((None, _END))
+
+    def _feed_document(self, doc: _Doc) -> None:
+        with doc.lock:
+            if doc.cancelled:
+                return
+            doc.shm = _publish(doc.source.data)
+        task = partial(_work_chunk, doc.key, str(doc.source.kind), self.options)
+        for chunk in doc.chunks:
+            if not self._reserve(len(chunk)):
+                return
+            with doc.lock:
+                if doc.cancelled:
+                    self._release(len(chunk))
+                    return
+                doc.results.put((chunk, _submit(self.options.workers, task, chunk)))
+
+    def _reserve(self, pages: int) -> bool:
+        """Wait for room for ``pages`` more pages in flight; False once the pool is closed."""
+        with self._cond:
+            while not self._closed and 0 < self._pending and self._pending + pages > self.ahead_pages:
+                self._cond.wait()
+            if self._closed:
+                return False
+            self._pending += pages
+            return True
+
+    def _release(self, pages: int) -> None:
+        with self._cond:
+            self._pending -= pages
+            self._cond.notify_all()
+
+    def _cancel(self, doc: _Doc) -> None:
+        """Stop a document's feeding, cancel its chunks not yet started and free its memory."""
+        with doc.lock:
+            if doc.cancelled:
+                return
+            doc.cancelled = True
+        self._open.discard(doc)
+        while True:
+            try:
+                chunk, future = doc.results.get_nowait()
+            except queue.Empty:
+                break
+            if chunk is not None:
+                future.cancel()
+                self._release(len(chunk))
+        if doc.shm is not None:  # workers that already attached keep their mapping
+            doc.shm.close()
+            doc.shm.unlink()
+            doc.shm = None
+
+
+class DocumentPages:
+    """One submitted document's page records, in page order."""
+
+    def __init__(self, pool: PagePool, doc: _Doc) -> None:
+        self.pool, self.doc = pool, doc
+
+    def __iter__(self) -> Iterator[PageRecord]:
+        return self.records()
+
+    def records(self, progress: Progress | None = None) -> Iterator[PageRecord]:
+        """Every page, in order. Raises ``CorruptDocumentError`` after the last page if not a
+        single page could be processed; otherwise failed pages arrive with warnings, no image."""
+        source = self.doc.source
+        total = source.page_count
+        raw = self._parallel() if self.pool.parallel else process_pages(
+            source.document, range(1, total + 1), self.pool.options)
+        ok, first_error = 0, None
+        try:
+            for done, rec in enumerate(raw, start=1):
+                if rec.has_image:
+                    ok += 1
+                elif first_error is None and rec.warnings:
+                    first_error = rec.warnings[0]
+                if source.warnings and done == 1:
+                    rec.warnings.extend(source.warnings)
+                if progress is not None:
+                    progress(done, total)
+                yield rec
+        finally:
+            self.close()
+        if ok == 0:
+            raise CorruptDocumentError(
+                f"{source.filename}: none of its {total} pages could be processed ({first_error})")
+
+    def close(self) -> None:
+        """Give up on the pages not taken yet (called when iteration ends, however it ends)."""
+        if self.pool.parallel:
+            self.pool._cancel(self.doc)
+
+    def _parallel(self) -> Iterator[PageRecord]:
+        opt = self.pool.options
+        while True:
+            chunk, future = self.doc.results.get()
+            if future is _END:
+                return
+            if chunk is None:  # the feeder failed on this document
+                future.result()
+            try:
+                records, seconds = self._result(chunk, future)
+            finally:
+                self.pool._release(len(chunk))
+            STAGE_SECONDS.update(seconds)
+            for rec in records:
+                # Without encode_images the crops are cut here, which halves the raw pixels
+                # sent through the pipes; with it, workers cut and encode and only bytes travel.
+                yield rec if opt.encode_images else crop_regions(rec, opt.crop_padding)
+
+    def _result(self, chunk: list[int], future: Future) -> tuple[list[PageRecord], Counter[str]]:
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            return _run_alone(partial(_work_chunk, self.doc.key, str(self.doc.source.kind),
+                                      self.pool.options), chunk, self.doc.source.filename)
+
+
+def process_document(source: DocumentSource, options: PipelineOptions | None = None,
+                     progress: Progress | None = None) -> Iterator[PageRecord]:
+    """Every page of one document, in page order (see ``DocumentPages.records``).
+
+    A one-page document is read in this process: starting workers would cost more than the page.
+    """
+    options = options or PipelineOptions()
+    if source.page_count <= 1:
+        options = replace(options, workers=1)
+    with PagePool(options) as pool:
+        yield from pool.submit(source).records(progress)
+
+
+def _failed(exc: BaseException) -> Future:
+    future: Future = Future()
+    future.set_exception(exc)
+    return future
+
+
+def _publish(data: bytes) -> shared_memory.SharedMemory:
+    """The document's bytes in shared memory, for workers to open without a pipe copy."""
+    shm = shared_memory.SharedMemory(create=True, size=max(1, len(data)))
+    shm.buf[: len(data)] = data
+    return shm
+
+
+# -- the worker processes ---------------------------------------------------------------------
+_POOL_LOCK = threading.Lock()
+_POOL: ProcessPoolExecutor | None = None
+_POOL_SIZE = 0
+_POOL_TASKS = 0  # chunks handed to the current pool
+_ALONE_LOCK = threading.Lock()
+_WORKER_DOCS: dict[str, pymupdf.Document] = {}  # in a worker: the document being processed
+
+
+def _submit(workers: int, task: Callable, chunk: list[int]) -> Future:
+    """Submit to the shared pool, replacing it first if a crash broke it."""
+    try:
+        return _pool(workers).submit(task, chunk)
+    except BrokenProcessPool:
+        shutdown_pool(wait=False)
+        return _pool(workers).submit(task, chunk)
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """The shared pool. It is retired after WORKER_TASKS chunks per worker: worker memory
+    (MuPDF's store, ONNX Runtime's arena) was seen to creep from 0.6 to 0.9 GB over a few
+    hundred pages. The retired pool finishes what it holds while a fresh one takes new chunks.
+    (``max_tasks_per_child`` would do this per worker, but with Python 3.11 the executor was
+    seen to hang when a worker retired mid-map.)"""
+    global _POOL, _POOL_SIZE, _POOL_TASKS
+    with _POOL_LOCK:
+        if _POOL is not None and (_POOL_SIZE != workers or _POOL_TASKS >= WORKER_TASKS * workers):
+            _POOL.shutdown(wait=False)
+            _POOL = None
+        if _POOL is None:
+            _POOL, _POOL_SIZE, _POOL_TASKS = _new_pool(workers), workers, 0
+        _POOL_TASKS += 1
+        return _POOL
+
+
+def _new_pool(workers: int) -> ProcessPoolExecutor:
+    # spawn, not fork: the parent may hold ONNX Runtime and OpenMP threads.
+    return ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=_init_worker)
+
+
+def shutdown_pool(wait: bool = True) -> None:
+    """Stop the page-worker processes (they are also stopped at interpreter exit)."""
+    global _POOL, _POOL_SIZE, _POOL_TASKS
+    with _POOL_LOCK:
+        pool, _POOL, _POOL_SIZE, _POOL_TASKS = _POOL, None, 0, 0
+    if pool is not None:
+        pool.shutdown(wait=wait, cancel_futures=True)
+
+
+atexit.register(shutdown_pool)
+
+
+def _run_alone(task: Callable, chunk: list[int], filename: str) -> tuple[list[PageRecord], Counter[str]]:
+    """Run a chunk that was in flight when the pool broke, alone in a fresh process, one chunk
+    at a time: if it breaks that process too, it is the one that crashes."""
+    with _ALONE_LOCK, _new_pool(1) as alone:
+        try:
+            return alone.submit(task, chunk).result()
+        except BrokenProcessPool as exc:
+            first, last = chunk[0], chunk[-1]
+            pages = f"page {first}" if first == last else f"pages {first}-{last}"
+            raise CorruptDocumentError(
+                f"{filename}: processing crashed on {pages}; a page may be malformed") from exc
+
+
+def _init_worker() -> None:
+    """One thread per worker for every library that would start its own pool: the workers
+    already fill the cores, and oversubscribed spinning threads were measured to be slower."""
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_THREAD_LIMIT"):
+        os.environ[var] = "1"
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+    except ImportError:
+        pass
+    tune_layout_model(threads=1, arena=True)
+
+
+def tune_layout_model(threads: int = 1, arena: bool = True) -> None:
+    """Rebuild PyMuPDF's layout model with ``threads`` ONNX Runtime threads per session.
+
+    The model is built when ``pymupdf`` is imported, with ONNX Runtime's default of one thread
+    per core and its memory arena switched off. Page workers want one thread each (they
+    already fill the cores) and the arena on: measured here, the layout pass took 0.23 s a
+    page with the arena against 0.32 s without. The arena keeps the largest allocation seen,
+    which for these fixed-size models is bounded. Sessions are created through
+    ``onnxruntime.InferenceSession``, so a subclass with these options is put in its place and
+    the layout hook is activated again. Meant for worker processes: it changes this process.
+    """
+    import onnxruntime as ort
+    import pymupdf.layout
+
+    base = getattr(ort.InferenceSession, "_docagent_base", ort.InferenceSession)
+
+    class TunedSession(base):  # type: ignore[misc, valid-type]
+        _docagent_base = base
+
+        def __init__(self, path, sess_options=None, *args, **kwargs):
+            opts = sess_options or ort.SessionOptions()
+            opts.intra_op_num_threads = threads
+            opts.inter_op_num_threads = 1
+            opts.enable_cpu_mem_arena = arena
+            super().__init__(path, opts, *args, **kwargs)
+
+    ort.InferenceSession = TunedSession
+    pymupdf._get_layout = None
+    pymupdf.layout.activate()
+
+
+def _work_chunk(key: str, kind: str, options: PipelineOptions,
+                numbers: list[int]) -> tuple[list[PageRecord], Counter[str]]:
+    """In a worker: open the document from shared memory (once per document) and process pages."""
+    doc = _WORKER_DOCS.get(key)
+    if doc is None:
+        for old in _WORKER_DOCS.values():
+            old.close()
+        _WORKER_DOCS.clear()
+        name, size = key.rsplit(":", 1)
+        shm = shared_memory.SharedMemory(name=name)
+        try:
+            data = bytes(shm.buf[: int(size)])
+        finally:
+            shm.close()
+        doc = _WORKER_DOCS[key] = open_document(data, kind)
+    STAGE_SECONDS.clear()
+    records = list(process_pages(doc, numbers, options, with_crops=options.encode_images))
+    return records, Counter(STAGE_SECONDS)

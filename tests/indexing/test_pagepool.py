@@ -1,0 +1,112 @@
+"""PagePool: pages of several documents through shared workers, in order per document,
+bounded memory, and a worker crash that fails only the document that caused it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pymupdf
+import pytest
+
+from indexing import synth
+from indexing.errors import CorruptDocumentError
+from indexing.model import TextSource
+from indexing.pagepool import PagePool, chunk_pages, shutdown_pool
+from indexing.pipeline import PipelineOptions
+from indexing.sources import open_source
+
+HELPERS = Path(__file__).parent / "helpers"
+
+
+def texts(pages) -> list[str]:
+    return [" ".join(r.text for r in p.regions) for p in pages]
+
+
+def marked_pdf(marker: str, pages: int = 3) -> bytes:
+    doc = pymupdf.open()
+    for n in range(pages):
+        page = doc.new_page()
+        page.insert_text((72, 100), f"{marker} page {n + 1} of the document", fontsize=14)
+    return doc.tobytes()
+
+
+@pytest.fixture
+def fresh_workers():
+    shutdown_pool()
+    yield
+    shutdown_pool()
+
+
+def test_chunks_cover_every_page_once_in_order():
+    for total in (1, 2, 7, 16, 17, 100, 1000):
+        for workers in (1, 2, 4):
+            chunks = chunk_pages(total, workers)
+            assert [n for c in chunks for n in c] == list(range(1, total + 1))
+            assert max(len(c) for c in chunks) <= 8
+
+
+def test_documents_submitted_together_come_back_whole_and_in_order(long_pdf, fresh_workers):
+    serial = {}
+    for name in ("a", "b", "c"):
+        with PagePool(PipelineOptions(workers=1)) as pool:
+            serial[name] = texts(pool.submit(open_source(marked_pdf(name.upper()), f"{name}.pdf")))
+    with PagePool(PipelineOptions(workers=2), ahead_pages=4) as pool:
+        handles = {n: pool.submit(open_source(marked_pdf(n.upper()), f"{n}.pdf")) for n in ("a", "b", "c")}
+        long_handle = pool.submit(open_source(long_pdf.pdf, "long.pdf"))
+        got = {n: texts(h) for n, h in handles.items()}
+        long_pages = list(long_handle)
+    assert got == serial
+    assert [p.number for p in long_pages] == [1, 2, 3]
+    assert "보고서" in texts(long_pages)[0]
+    assert pool._pending == 0
+
+
+def test_a_worker_crash_fails_only_its_document(fresh_workers, monkeypatch):
+    monkeypatch.syspath_prepend(str(HELPERS))
+    from crashing_worker import crash_on_marker
+
+    monkeypatch.setattr("indexing.pagepool._work_chunk", crash_on_marker)
+    with PagePool(PipelineOptions(workers=2)) as pool:
+        before = pool.submit(open_source(marked_pdf("GOOD"), "before.pdf"))
+        bad = pool.submit(open_source(marked_pdf("CRASH", pages=2), "bad.pdf"))
+        after = pool.submit(open_source(marked_pdf("FINE", pages=4), "after.pdf"))
+        assert [p.number for p in before] == [1, 2, 3]
+        with pytest.raises(CorruptDocumentError, match=r"bad\.pdf: processing crashed on page 1"):
+            list(bad)
+        pages = list(after)
+    assert [p.number for p in pages] == [1, 2, 3, 4]
+    assert all("FINE" in t for t in texts(pages))
+
+
+def test_an_abandoned_document_frees_its_place(fresh_workers):
+    with PagePool(PipelineOptions(workers=2), ahead_pages=2) as pool:
+        first = pool.submit(open_source(marked_pdf("FIRST", pages=6), "first.pdf"))
+        second = pool.submit(open_source(marked_pdf("SECOND", pages=3), "second.pdf"))
+        records = first.records()
+        assert next(records).number == 1
+        records.close()  # the caller gave up on this document
+        assert [p.number for p in second] == [1, 2, 3]
+        assert pool._pending == 0
+
+
+def test_submit_after_close_is_refused():
+    pool = PagePool(PipelineOptions(workers=2))
+    pool.close()
+    with pytest.raises(RuntimeError, match="after close"):
+        pool.submit(open_source(marked_pdf("X", pages=1), "x.pdf"))
+
+
+def test_serial_pool_needs_no_workers(korean_pdf):
+    with PagePool(PipelineOptions(workers=1)) as pool:
+        pages = list(pool.submit(open_source(korean_pdf.pdf, "k.pdf")))
+    assert pool._feeder is None and len(pages) == 1 and "보고서" in texts(pages)[0]
+
+
+def test_scanned_and_text_documents_share_the_pool(korean_pdf, ocr_ready, fresh_workers):
+    scan = synth.rasterise(korean_pdf.pdf, dpi=200)
+    with PagePool(PipelineOptions(workers=2)) as pool:
+        a = pool.submit(open_source(scan, "scan.pdf"))
+        b = pool.submit(open_source(korean_pdf.pdf, "text.pdf"))
+        scanned, text = list(a), list(b)
+    assert scanned[0].text_source == TextSource.OCR and text[0].text_source == TextSource.TEXT_LAYER
+    assert "사업" in texts(scanned)[0] and "사업" in texts(text)[0]
