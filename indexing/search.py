@@ -2,11 +2,14 @@
 
 The database is the source of truth for ids: this module never invents one. After a crash, or
 whenever in doubt, the caller compares ``index.fingerprint()`` with ``Fingerprint.of_ids`` of
-the database's Crop ids and calls ``rebuild`` when they differ (index behind or ahead).
+the database's Crop ids and calls ``rebuild`` when they differ (index behind or ahead). Reading
+every id is O(n) per check; ``IdSummary`` is a weaker summary made of aggregates a database
+computes itself in one query (count, sum, max, sum of squares mod a prime), so a caller can
+compare ``index.summary()`` with it on every query and keep the full check for opens and writes.
 
 Layout of a collection directory::
 
-    manifest.json        written last; names the generation below and the id fingerprint
+    manifest.json        written last; names the generation below, the id fingerprint and summary
     vectors-<g>.faiss    the VectorIndex of generation g
     sparse-<g>/          the SparseIndex of generation g
 
@@ -87,6 +90,58 @@ class Fingerprint:
 
 
 @dataclass(frozen=True, slots=True)
+class IdSummary:
+    """Order-independent summary of an id set that SQL aggregates reproduce exactly.
+
+    For positive 64-bit ids: ``count``, ``id_sum`` (mod 2^64), ``id_max`` (0 when empty) and
+    ``square_sum``, the sum of ``((id % SQUARE_PRIME) * (id % SQUARE_PRIME)) % SQUARE_PRIME``.
+    Every term stays below 2^62, so SQLite and PostgreSQL evaluate it in plain 64-bit integers.
+    Adding or removing ids changes count; since databases hand out increasing ids, a set that
+    lost some ids and gained as many new ones shows in max or sum, and squares catch the rest
+    short of a collision mod a prime.
+    """
+
+    SQUARE_PRIME = 2_147_483_647  # 2^31 - 1
+
+    count: int
+    id_sum: int
+    id_max: int
+    square_sum: int
+
+    @classmethod
+    def of_ids(cls, ids: Sequence[int] | np.ndarray) -> IdSummary:
+        array = np.asarray(ids, dtype=np.int64).reshape(-1)
+        if not len(array):
+            return cls(count=0, id_sum=0, id_max=0, square_sum=0)
+        residues = array % cls.SQUARE_PRIME
+        return cls(
+            count=len(array),
+            id_sum=int(array.view(np.uint64).sum(dtype=np.uint64)),
+            id_max=int(array.max()),
+            square_sum=int(((residues * residues) % cls.SQUARE_PRIME).sum()),
+        )
+
+    @classmethod
+    def of_aggregates(
+        cls, count: int, id_sum: int | None, id_max: int | None, square_sum: int | None
+    ) -> IdSummary:
+        """From SQL ``count``, ``sum``, ``max`` and sum of squares (NULL over no rows)."""
+        return cls(
+            count=int(count),
+            id_sum=int(id_sum or 0) & _MASK64,
+            id_max=int(id_max or 0),
+            square_sum=int(square_sum or 0),
+        )
+
+    def to_json(self) -> dict[str, int]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, int]) -> IdSummary:
+        return cls(**{k: int(data[k]) for k in ("count", "id_sum", "id_max", "square_sum")})
+
+
+@dataclass(frozen=True, slots=True)
 class Hit:
     """One search result. Ranks are 1-based positions in each signal's list, None if absent."""
 
@@ -108,6 +163,7 @@ class CollectionIndex:
         self._vectors = VectorIndex(dim, kind)
         self._generation = 0
         self._dirty = False
+        self._summary: IdSummary | None = None  # cached: the caller asks on every query
 
     @classmethod
     def open(
@@ -149,6 +205,11 @@ class CollectionIndex:
     def fingerprint(self) -> Fingerprint:
         return Fingerprint.of_ids(self.ids())
 
+    def summary(self) -> IdSummary:
+        if self._summary is None:
+            self._summary = IdSummary.of_ids(self.ids())
+        return self._summary
+
     def add(self, ids: Sequence[int], terms: Sequence[Sequence[str]], vectors: np.ndarray) -> None:
         """Index new crops: ``terms[i]`` and ``vectors[i]`` belong to ``ids[i]``."""
         id_list = [int(i) for i in ids]
@@ -158,6 +219,7 @@ class CollectionIndex:
             already = [i for i, p in zip(id_list, present, strict=True) if p]
             raise CollectionIndexError(f"add: ids already indexed: {already[:10]}")
         # Checked above, so neither call fails half-way and the two halves stay in step.
+        self._summary = None  # dropped first: a stale one must never outlive a change
         self._vectors.add(id_list, vectors)
         self._sparse.add(id_list, terms)
         self._dirty = True
@@ -165,6 +227,7 @@ class CollectionIndex:
     def remove(self, ids: Sequence[int]) -> int:
         """Remove crops by id (unknown ids are ignored); returns how many were indexed."""
         id_list = [int(i) for i in ids]
+        self._summary = None
         removed = self._vectors.remove(id_list)
         self._sparse.remove(id_list)
         self._dirty = self._dirty or removed > 0
@@ -176,6 +239,7 @@ class CollectionIndex:
         """Replace the whole content with the database's (call ``save`` afterwards)."""
         id_list = [int(i) for i in ids]
         self._check_batch(id_list, terms, vectors)
+        self._summary = None
         self._sparse = SparseIndex.build(id_list, terms)
         self._vectors = VectorIndex(self.dim, self.kind)
         self._vectors.add(id_list, vectors)
@@ -200,6 +264,7 @@ class CollectionIndex:
             "sparse": sparse_name,
             "count": len(self),
             "fingerprint": self.fingerprint().to_json(),
+            "summary": self.summary().to_json(),
         }
         _write_json_atomic(self.directory / MANIFEST, manifest)
         self._generation = generation
@@ -284,14 +349,18 @@ class CollectionIndex:
             vectors = VectorIndex.load(self.directory / manifest["vectors"], dim=self.dim)
             sparse = SparseIndex.load(self.directory / manifest["sparse"])
             expected = Fingerprint.from_json(manifest["fingerprint"])
-        except (KeyError, TypeError, VectorIndexError, SparseIndexError) as exc:
+            summary = IdSummary.of_ids(vectors.ids())
+            # Manifests written before summaries existed have none; the fingerprint suffices.
+            expected_summary = IdSummary.from_json(manifest.get("summary") or summary.to_json())
+        except (KeyError, TypeError, ValueError, VectorIndexError, SparseIndexError) as exc:
             raise IndexMismatchError(f"cannot read the index in {self.directory}: {exc}") from exc
         if (
             Fingerprint.of_ids(vectors.ids()) != expected
             or Fingerprint.of_ids(sparse.ids()) != expected
+            or summary != expected_summary
         ):
             raise IndexMismatchError(f"index files in {self.directory} disagree with the manifest")
-        self._vectors, self._sparse = vectors, sparse
+        self._vectors, self._sparse, self._summary = vectors, sparse, summary
         self.kind = vectors.kind
         self._generation = int(manifest["generation"])
 

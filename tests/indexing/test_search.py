@@ -1,4 +1,5 @@
-"""CollectionIndex: hybrid search, fingerprints, generations on disk, crash and mismatch handling."""
+"""CollectionIndex: hybrid search, fingerprints and summaries, generations on disk, crash and
+mismatch handling."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from indexing.search import (
     CollectionIndex,
     CollectionIndexError,
     Fingerprint,
+    IdSummary,
     IndexMismatchError,
 )
 from indexing.sparse import SparseIndex
@@ -105,6 +107,37 @@ def test_fingerprint_tracks_the_id_set(index: CollectionIndex, corpus, encoded) 
     assert Fingerprint.of_ids([]).count == 0
 
 
+def test_summary_tracks_the_id_set(index: CollectionIndex, corpus, encoded) -> None:  # type: ignore[no-untyped-def]
+    ids, _, _ = corpus
+    terms, vectors = encoded
+    first = index.summary()
+    assert first == IdSummary.of_ids(list(reversed(ids))) and first.count == len(ids)
+    assert first.id_max == max(ids) and first.id_sum == sum(ids)
+    index.remove(ids[-1:])  # the cached summary is dropped on every change
+    assert index.summary() == IdSummary.of_ids(ids[:-1]) != first
+    index.add(ids[-1:], terms[-1:], vectors[-1:])
+    assert index.summary() == first
+    index.rebuild(ids[:3], terms[:3], vectors[:3])
+    assert index.summary() == IdSummary.of_ids(ids[:3])
+
+
+def test_summary_separates_sets_that_share_count_sum_and_max() -> None:
+    # same count, sum and max: only the sum of squares tells them apart
+    assert IdSummary.of_ids([1, 5, 6]) != IdSummary.of_ids([2, 4, 6])
+    assert IdSummary.of_ids([1, 5, 6]).id_sum == IdSummary.of_ids([2, 4, 6]).id_sum
+    big = [IdSummary.SQUARE_PRIME + 3, 2**40 + 1, 2**62 + 7]  # residues, no int64 overflow
+    expected = sum(((i % IdSummary.SQUARE_PRIME) ** 2) % IdSummary.SQUARE_PRIME for i in big)
+    assert IdSummary.of_ids(big).square_sum == expected
+    assert IdSummary.of_ids(big).id_sum == sum(big) % 2**64
+
+
+def test_summary_of_sql_aggregates() -> None:
+    assert IdSummary.of_aggregates(0, None, None, None) == IdSummary.of_ids([])
+    ids = [3, 9, 2**40]
+    aggregates = (3, sum(ids), max(ids), IdSummary.of_ids(ids).square_sum)
+    assert IdSummary.of_aggregates(*aggregates) == IdSummary.of_ids(ids)
+
+
 def test_removed_ids_never_come_back(index: CollectionIndex, corpus) -> None:  # type: ignore[no-untyped-def]
     _, _, questions = corpus
     question, target = questions[3]
@@ -125,6 +158,20 @@ def test_save_and_reopen_give_identical_results(
     manifest = json.loads((tmp_path / "collection-1" / MANIFEST).read_text())
     assert manifest["embedder"] == "hash-ngram" and manifest["count"] == len(index)
     assert Fingerprint.from_json(manifest["fingerprint"]) == index.fingerprint()
+    assert IdSummary.from_json(manifest["summary"]) == index.summary() == reopened.summary()
+
+
+def test_manifest_summary_is_checked_and_optional(index: CollectionIndex, tmp_path: Path) -> None:
+    directory = tmp_path / "collection-1"
+    index.save()
+    manifest = json.loads((directory / MANIFEST).read_text())
+    manifest["summary"]["id_max"] += 1
+    (directory / MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(IndexMismatchError, match="disagree"):
+        CollectionIndex.open(directory, "hash-ngram", 1024)
+    del manifest["summary"]  # written before summaries existed
+    (directory / MANIFEST).write_text(json.dumps(manifest))
+    assert CollectionIndex.open(directory, "hash-ngram", 1024).summary() == index.summary()
 
 
 def test_crash_mid_save_leaves_the_previous_generation(
