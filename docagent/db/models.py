@@ -1,7 +1,9 @@
 """SQLAlchemy 2 models. Every row below Tenant carries ``tenant_id`` so queries can be scoped.
 
 Crop ids are integers assigned by the database; the FAISS index stores exactly these ids, so
-the database is the source of truth and an index can always be rebuilt from it.
+the database is the source of truth and an index can always be rebuilt from it. A partial index
+on the crops that have a vector lets the per-query consistency check aggregate their ids
+without reading the rows.
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -125,8 +129,17 @@ class Page(Base):
     )
 
 
+# The crops that belong in the search index, by collection: their id aggregates come from the
+# index alone (SQLite keeps the rowid in every index; PostgreSQL can scan index-only).
+INDEXED_CROPS = "vector IS NOT NULL"
+
+
 class Crop(Base):
     __tablename__ = "crops"
+    __table_args__ = (
+        Index("ix_crops_indexed", "collection_id", "id",
+              sqlite_where=text(INDEXED_CROPS), postgresql_where=text(INDEXED_CROPS)),
+    )
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     tenant_id: Mapped[str] = mapped_column(String(32), index=True)
     collection_id: Mapped[str] = mapped_column(
