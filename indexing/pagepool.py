@@ -141,7 +141,12 @@ class PagePool:
                 if doc.cancelled:
                     self._release(len(chunk))
                     return
-                doc.results.put((chunk, _submit(self.options.workers, task, chunk)))
+                try:
+                    future = _submit(self.options.workers, task, chunk)
+                except BaseException:
+                    self._release(len(chunk))  # never in flight: keep the count honest
+                    raise
+                doc.results.put((chunk, future))
 
     def _reserve(self, pages: int) -> bool:
         """Wait for room for ``pages`` more pages in flight; False once the pool is closed."""
