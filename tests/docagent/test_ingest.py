@@ -55,7 +55,11 @@ EXPECTED_REASONS = {
 }
 
 
-def test_bad_inputs_fail_their_own_rows(settings, tmp_path, bad_inputs, sample_pdf):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_bad_inputs_fail_their_own_rows(settings, tmp_path, bad_inputs, sample_pdf, workers):
+    """With page workers, documents are opened ahead and share the pool: each row still
+    gets its own outcome."""
+    settings = settings.model_copy(update={"ingest_workers": workers})
     batch = tmp_path / "batch"
     batch.mkdir()
     for name, data in bad_inputs.items():
