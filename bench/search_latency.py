@@ -5,7 +5,9 @@ database rows, then the index) from KorQuAD sentences in windows of one to five 
 so crop lengths vary like real text blocks. Measured per query, for each mode: the service's
 ``search`` end to end (tenant and collection look-up, index consistency check, analysis,
 embedding, FAISS + BM25, fusion, rows), against the libraries alone on the same index with
-precomputed query terms and vectors (the floor), in the same run.
+precomputed query terms and vectors (the floor), in the same run. The per-query consistency
+check is also timed alone, both ways: the database's aggregate id summary (what a query runs)
+against reading every crop id to compare the full fingerprint (what loads and writes run).
 
     .venv/bin/python -m bench.search_latency [--crops 10000] [--queries 300] [--json]
 """
@@ -105,6 +107,30 @@ def measure(settings, questions: list[str]) -> dict:
     return out
 
 
+def measure_check(settings, n: int) -> dict:
+    from docagent.db.models import Collection
+    from docagent.db.session import session_scope
+    from docagent.indexes import db_crop_ids, db_summary, open_index
+    from indexing.search import Fingerprint
+
+    full, summary = [], []
+    with session_scope(settings.database_url) as s:
+        coll = s.query(Collection).one()
+        index = open_index(settings, s, coll)
+        for _ in range(n):
+            t0 = time.perf_counter()
+            same_ids = index.fingerprint() == Fingerprint.of_ids(db_crop_ids(s, coll.id))
+            full.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            same_summary = index.summary() == db_summary(s, coll.id)
+            summary.append(time.perf_counter() - t0)
+            if not (same_ids and same_summary):
+                raise SystemExit("the index is out of step with the database: nothing to time")
+    out = {"summary": percentiles(summary), "full_fingerprint": percentiles(full)}
+    out["p50_ratio"] = round(out["full_fingerprint"]["p50_ms"] / max(out["summary"]["p50_ms"], 1e-6), 2)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--crops", type=int, default=10_000)
@@ -118,8 +144,9 @@ def main() -> None:
         build_collection(settings, texts)
         build_s = time.perf_counter() - t0
         res = measure(settings, questions)
+        check = measure_check(settings, len(questions))
     out = {"machine": machine(), "crops": len(texts), "queries": len(questions),
-           "build_s": round(build_s, 1), "latency": res}
+           "build_s": round(build_s, 1), "latency": res, "check": check}
     write_json("search_latency", out)
     if args.json:
         print(json.dumps(out, ensure_ascii=False))
@@ -129,6 +156,11 @@ def main() -> None:
              v["index_only"]["p95_ms"], f"{v['p50_ratio']}x"] for m, v in res.items()]
     print(table(["mode", "service p50 ms", "service p95 ms", "index-only p50 ms", "index-only p95 ms",
                  "service/index p50"], rows))
+    rows = [[name, check[key]["p50_ms"], check[key]["p95_ms"]]
+            for name, key in (("id summary (aggregate query)", "summary"),
+                              ("every id + full fingerprint", "full_fingerprint"))]
+    print(f"\nconsistency check per query (full/summary p50: {check['p50_ratio']}x)")
+    print(table(["check", "p50 ms", "p95 ms"], rows))
 
 
 if __name__ == "__main__":
