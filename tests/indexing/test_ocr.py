@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pymupdf
 import pytest
+from PIL import Image
 
-from indexing import ocr
+from indexing import mosaic, ocr, ocr_segments, synth
 from indexing.geometry import Box, Space
 from indexing.model import Word
+from indexing.ocr_segments import Read
 
 EXPECTED = ["사업", "보고서", "회사의", "경영", "주주에게", "반도체", "디스플레이", "가동률이",
             "연구개발", "경쟁력을"]
@@ -30,14 +33,14 @@ def test_reads_the_korean_sentence(page_ocr):
 
 def test_word_boxes_land_on_the_drawn_words(page_ocr, korean_pdf):
     result = page_ocr[0]
-    truth = {}
+    truth: dict[str, list[Box]] = {}
     for w in korean_pdf.words:
-        truth.setdefault(w.text, w.box)
+        truth.setdefault(w.text, []).append(w.box)
     matched = 0
     for word in result.words:
-        box = truth.get(word.text)
-        if box is None:
+        if word.text not in truth:
             continue
+        box = min(truth[word.text], key=lambda b: abs(b.x0 - word.box.x0) + abs(b.y0 - word.box.y0))
         assert word.box.space == Space.PAGE
         assert abs(word.box.x0 - box.x0) < 4 and abs(word.box.x1 - box.x1) < 4
         assert box.y0 - 4 < (word.box.y0 + word.box.y1) / 2 < box.y1 + 4
@@ -90,3 +93,213 @@ def test_number_and_counter_join_and_wide_gaps_split_cells():
     lines = ocr.build_lines(words)
     assert [ln.text for ln in lines] == ["2021년", "3,450억"]
     assert lines[1].box.x0 == 200
+
+
+# -- two passes: kor, then eng on what has no Hangul ----------------------------------------------
+
+MIXED = [
+    "이 문서는 용접봉 제품의 물질안전보건자료 (Material Safety Data Sheets) 이다.",
+    "제품명은 CGA-35 (AWS A5.2 R45) 이며 산업용 가스 용접에 쓰인다.",
+    "유해 위험 문구는 H317 이고 예방조치 문구는 P201 및 P280 이다.",
+    "문의는 전화 또는 Fax. 02-3456-7890 으로 하면 된다.",
+]
+LATIN = ["(Material", "Safety", "Data", "Sheets)", "CGA-35", "(AWS", "A5.2", "R45)", "H317",
+         "P201", "P280", "Fax."]
+
+
+@pytest.fixture(scope="module")
+def mixed_ocr(ocr_ready):
+    pdf = synth.text_pdf("물질안전보건자료", MIXED)
+    page = pymupdf.open(stream=pdf.pdf, filetype="pdf")[0]
+    return ocr.ocr_page(page, dpi=200)[0], pdf
+
+
+def test_mixed_page_reads_korean_and_latin(mixed_ocr):
+    result = mixed_ocr[0]
+    text = result.text
+    missing = [w for w in LATIN if w not in text]
+    assert not missing, (missing, text)
+    for word in ["용접봉", "제품의", "산업용", "가스", "이며", "으로", "전화"]:
+        assert word in {w.text for w in result.words}, (word, text)
+
+
+def test_mixed_page_has_no_latin_junk_on_korean(mixed_ocr):
+    # One kor+eng pass turns Korean words into Latin ("BME", "BPE"): here every Latin word
+    # read must be part of a Latin word that was drawn.
+    drawn = " ".join(LATIN)
+    latin = [w.text for w in mixed_ocr[0].words if any(c.isascii() and c.isalpha() for c in w.text)]
+    assert latin and all(_ascii_part(t) in drawn for t in latin), latin
+
+
+def _ascii_part(text: str) -> str:
+    return "".join(c for c in text if c.isascii())
+
+
+def test_mixed_page_latin_boxes_land_on_the_drawn_words(mixed_ocr):
+    result, pdf = mixed_ocr
+    drawn = {w.text: w.box for w in pdf.words if w.text in LATIN}
+    matched = 0
+    for word in result.words:
+        box = drawn.get(word.text)
+        if box is None:
+            continue
+        assert abs(word.box.x0 - box.x0) < 3 and abs(word.box.x1 - box.x1) < 3, (word, box)
+        assert box.y0 - 3 < (word.box.y0 + word.box.y1) / 2 < box.y1 + 3, (word, box)
+        matched += 1
+    assert matched >= 8
+
+
+def test_korean_only_page_makes_no_second_call(ocr_ready, monkeypatch):
+    paras = [p for p in synth.KOREAN_PARAGRAPHS if not any(c.isdigit() for c in p)]
+    page = pymupdf.open(stream=synth.text_pdf("사업 보고서", paras).pdf, filetype="pdf")[0]
+    calls = spy_calls(monkeypatch)
+    result = ocr.ocr_page(page, dpi=200)[0]
+    assert calls == ["kor"]
+    assert "주주에게" in result.text
+
+
+def spy_calls(monkeypatch) -> list[str]:
+    calls: list[str] = []
+    real = ocr.run_tesseract
+
+    def spy(image, dpi, **kw):
+        calls.append(kw["languages"])
+        return real(image, dpi, **kw)
+
+    monkeypatch.setattr(ocr, "run_tesseract", spy)
+    return calls
+
+
+def test_languages_choose_the_passes():
+    assert ocr.split_languages("kor+eng") == ("kor", "eng")
+    assert ocr.split_languages("eng+kor") == ("kor", "eng")
+    assert ocr.split_languages("kor+eng+jpn") == ("kor", "eng+jpn")
+    assert ocr.split_languages("kor") == ("kor", "")
+    assert ocr.split_languages("eng") == ("eng", "")
+
+
+def tess_row(text: str, conf: float, box: tuple[int, int, int, int], line: int = 1) -> dict[str, str]:
+    x0, y0, x1, y1 = box
+    return {"level": "5", "text": text, "conf": str(conf), "left": str(x0), "top": str(y0),
+            "width": str(x1 - x0), "height": str(y1 - y0), "block_num": "1", "par_num": "1",
+            "line_num": str(line)}
+
+
+def fake_page() -> Image.Image:
+    """White, with three dark 'words' on one line: Hangul, a Latin code, Hangul."""
+    image = Image.new("L", (300, 60), 255)
+    for x0, x1 in ((20, 80), (100, 170), (190, 250)):
+        image.paste(0, (x0, 20, x1, 40))
+    return image
+
+
+def fake_tesseract(calls: list[str], second_conf: float = 95.0):
+    """kor reads the page as Tesseract would, boxes a little off; eng reads every mosaic as
+    one word "H317" boxed on its ink, wherever the mosaic put the crop."""
+    def run(image, dpi, *, languages, psm, threads=1):
+        calls.append(languages)
+        if languages == "kor":
+            return [tess_row("경고", 93, (20, 20, 82, 40)), tess_row("11317", 60, (104, 20, 186, 40)),
+                    tess_row("문구", 93, (190, 20, 250, 40))]
+        ys, xs = np.nonzero(np.asarray(image) < 128)
+        box = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+        return [tess_row("H317", second_conf, box)]
+
+    return run
+
+
+def test_second_reading_replaces_the_latin_segment_with_page_boxes(monkeypatch):
+    calls: list[str] = []
+    monkeypatch.setattr(ocr, "run_tesseract", fake_tesseract(calls))
+    result = ocr.ocr_image(fake_page(), 144, origin=(10.0, 20.0))
+    assert calls == ["kor", "eng"]
+    assert [w.text for w in result.words] == ["경고", "H317", "문구"]
+    box = result.words[1].box  # the drawn word: pixels 100-170 x 20-40 at 144 dpi (0.5 pt/px)
+    assert (box.x0, box.y0, box.x1, box.y1) == (60.0, 30.0, 95.0, 40.0)
+
+
+def test_a_less_confident_second_reading_is_dropped(monkeypatch):
+    monkeypatch.setattr(ocr, "run_tesseract", fake_tesseract([], second_conf=50.0))
+    result = ocr.ocr_image(fake_page(), 144)
+    assert [w.text for w in result.words] == ["경고", "11317", "문구"]
+
+
+def test_one_pass_for_one_language_or_when_asked(monkeypatch):
+    calls: list[str] = []
+    monkeypatch.setattr(ocr, "run_tesseract", fake_tesseract(calls))
+    ocr.ocr_image(fake_page(), 144, languages="kor")
+    ocr.ocr_image(fake_page(), 144, single_pass=True)
+    assert calls == ["kor", "kor+eng"]
+
+
+def test_hangul_only_reading_makes_no_second_call(monkeypatch):
+    calls: list[str] = []
+    rows = [tess_row("경고", 93, (20, 20, 82, 40)), tess_row("문구", 93, (190, 20, 250, 40))]
+
+    def run(image, dpi, *, languages, psm, threads=1):
+        calls.append(languages)
+        return rows
+
+    monkeypatch.setattr(ocr, "run_tesseract", run)
+    assert [w.text for w in ocr.ocr_image(fake_page(), 144).words] == ["경고", "문구"]
+    assert calls == ["kor"]
+
+
+# -- the mosaic and the segments, without Tesseract -----------------------------------------------
+
+def test_mosaic_stacks_crops_and_maps_boxes_back():
+    sources = [(10, 5, 50, 25), (100, 40, 120, 70)]
+    m = mosaic.plan(sources, gap=6, margin=4)
+    assert m.tops == [4, 30] and m.size == (48, 64)
+    page = Image.fromarray((np.arange(200 * 100) % 251).astype(np.uint8).reshape(100, 200))
+    pasted = mosaic.paste(page, m)
+    assert pasted.crop((4, 30, 24, 60)).tobytes() == page.crop(sources[1]).tobytes()
+    assert pasted.getpixel((30, 27)) == 255  # the gap between rows is white
+    assert mosaic.locate(m, (7, 6, 14, 20)) == (0, (13, 7, 20, 21))
+    assert mosaic.locate(m, (4, 35, 40, 80)) == (1, (100, 45, 120, 70))  # clipped to the crop
+    assert mosaic.locate(m, (4, 25, 20, 29)) is None  # in the gap
+
+
+def read(text: str, x0: int, x1: int, conf: float = 90.0, line: int = 1) -> Read:
+    return Read(text, conf, (x0, 10 * line, x1, 10 * line + 20), (1, 1, line))
+
+
+def test_segments_are_runs_without_hangul_syllables():
+    reads = [read("경고", 0, 40), read("11317", 50, 90), read("(AWS", 100, 140), read("문구", 150, 190),
+             read("ㄷ", 200, 210), read("다14", 215, 240), read("1", 300, 310, line=2)]
+    ink = np.zeros((60, 400), dtype=bool)
+    spans = [(s.start, s.stop) for s in ocr_segments.find_segments(reads, ink)]
+    assert spans == [(1, 3), (4, 5), (6, 7)]
+
+
+def test_segments_split_at_a_column_gap():
+    reads = [read("2021", 0, 40), read("3,450", 200, 240)]  # 160 px apart, line height 20
+    spans = [(s.start, s.stop) for s in ocr_segments.find_segments(reads, np.zeros((40, 300), bool))]
+    assert spans == [(0, 1), (1, 2)]
+
+
+def test_segment_cut_keeps_whole_glyphs_where_boxes_overlap():
+    # "치(110)는" as Tesseract boxes it: "치" ends inside "(", "(110)" runs over "는".
+    ink = np.zeros((40, 120), dtype=bool)
+    for x0, x1 in ((0, 20), (24, 27), (31, 60), (66, 86)):  # 치, (, 110), 는
+        ink[12:28, x0:x1] = True
+    reads = [read("치", 2, 26), read("(110)", 25, 88), read("는", 66, 86)]
+    (seg,) = ocr_segments.find_segments(reads, ink)
+    x0, _, x1, _ = seg.box
+    assert 20 <= x0 <= 24 and 60 <= x1 <= 66, seg.box
+
+
+def test_second_reading_is_kept_by_weighted_confidence():
+    first = [read("1", 0, 5, 99.0), read("1317", 10, 40, 50.0)]  # plain mean 74.5, weighted 59.8
+    assert ocr_segments.keep_second(first, [read("H317", 0, 40, 70.0)])
+    assert not ocr_segments.keep_second(first, [read("H317", 0, 40, 55.0)])
+    assert not ocr_segments.keep_second(first, [])
+
+
+def test_merge_puts_second_words_on_the_segment_line():
+    reads = [read("경고", 0, 40), read("11317", 50, 90, 40.0), read("문구", 100, 140)]
+    seg = ocr_segments.Segment(1, 2, (45, 5, 95, 35))
+    second = [Read("H317", 95.0, (51, 10, 88, 30), (9, 9, 9))]
+    merged = ocr_segments.merge(reads, [seg], [second])
+    assert [r.text for r in merged] == ["경고", "H317", "문구"]
+    assert merged[1].line == (1, 1, 1) and merged[1].box == (51, 10, 88, 30)
