@@ -16,7 +16,7 @@ import numpy as np
 from indexing.mosaic import PixelBox
 
 SPLIT_GAP = 2.5  # a gap wider than this many line heights ends a segment (a column boundary)
-SEGMENT_PAD = 0.1  # blank margin kept around a segment, in line heights
+SEGMENT_PAD = 0.1  # blank margin kept around a segment, in line heights (0.25 read less Latin)
 INK_LEVEL = 128  # gray below this is ink
 
 
@@ -40,7 +40,8 @@ class Segment:
 
 
 def rereadable(text: str) -> bool:
-    """No Hangul syllable: digits, punctuation, or lone jamo that stand for misread Latin."""
+    """No Hangul syllable: digits, punctuation, or lone jamo that stand for misread Latin
+    (counting the jamo raised Latin-token recall on the real PDFs from 0.40 to 0.46)."""
     return not any(0xAC00 <= ord(ch) <= 0xD7A3 for ch in text)
 
 
@@ -63,9 +64,10 @@ def keep_second(first: list[Read], second: list[Read]) -> bool:
     with a higher character-weighted mean confidence.
 
     Weighting by characters stops a confident "1" or ":" from outvoting a long word. On the
-    43 pages of the real PDFs this rule gave the best bigram F1 of the rules tried (plain mean,
-    minimum, margins of +-10 points, always, never); ``always`` lost 7 points of Hangul-token
-    recall, ``never`` all of the Latin.
+    43 text pages of the real PDFs this rule gave the best bigram F1 (0.917) of those tried:
+    plain mean 0.916 with less Latin, minimum 0.916, margins of -10 / +10 points 0.916 /
+    0.915 (trading Latin against Hangul recall), ``always`` 0.899 (it lost 7 points of
+    Hangul-token recall), ``never`` 0.870 (no Latin at all).
     """
     return bool(second) and _weighted_conf(second) > _weighted_conf(first)
 
