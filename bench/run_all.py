@@ -10,6 +10,7 @@ import sys
 
 BENCHES = {
     "ingest_throughput": [],
+    "ocr_accuracy": [],
     "retrieval_korquad": [],
     "search_latency": [],
     "extractive_accuracy": [],
