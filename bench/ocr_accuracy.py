@@ -68,7 +68,7 @@ def read_page(image, dpi: float, languages: str, single_pass: bool) -> tuple[str
 
 
 def pages(dpi: int):
-    """(document, page number, gray render, dpi, text layer) of every page with text."""
+    """(document, gray render, dpi, text layer) of every page with text."""
     import pymupdf
 
     from indexing.render import render_page
@@ -78,7 +78,7 @@ def pages(dpi: int):
             ref = page.get_text()
             if ref.strip():
                 image, used = render_page(page, dpi, gray=True)
-                yield name, page.number + 1, image, used, ref
+                yield name, image, used, ref
 
 
 def run(dpi: int) -> dict:
@@ -86,7 +86,7 @@ def run(dpi: int) -> dict:
     counts: dict[str, dict[str, list[int]]] = {label: {} for label, _, _ in METHODS}
     per_doc: dict[str, dict[str, float]] = {}
     n = 0
-    for name, _number, image, used, ref in pages(dpi):
+    for name, image, used, ref in pages(dpi):
         n += 1
         doc = per_doc.setdefault(name, dict.fromkeys(cpu, 0.0))
         for label, languages, single in METHODS:
