@@ -87,7 +87,11 @@ class PagePool:
         self._feeder: threading.Thread | None = None
 
     def submit(self, source: DocumentSource) -> DocumentPages:
-        """Queue ``source``'s pages; they start as soon as earlier documents' pages are handed out."""
+        """Queue ``source``'s pages; they start as soon as earlier documents' pages are handed out.
+
+        Take the documents' pages in the order they were submitted (or close a document to
+        skip it): pages are fed in that order, so waiting on a later document while an
+        earlier one holds every place in flight would wait forever."""
         if self._closed:
             raise RuntimeError("PagePool.submit after close")
         doc = _Doc(source, chunk_pages(source.page_count, self.options.workers))
