@@ -120,7 +120,9 @@ class Ingestor:
             doc_ids = list(job.document_ids or [])
         tracker = _JobTracker(url, job_id, len(doc_ids), progress)
         with PagePool(self._options()) as pool:
-            opened = _Lookahead(lambda i: self._open(doc_ids[i], pool), len(doc_ids), pool.ahead_pages)
+            lone = len(doc_ids) == 1
+            opened = _Lookahead(lambda i: self._open(doc_ids[i], pool, lone=lone), len(doc_ids),
+                                pool.ahead_pages)
             try:
                 for i in range(len(doc_ids)):
                     read = opened.take(i)
@@ -143,7 +145,7 @@ class Ingestor:
     def ingest_document(self, doc_id: str, progress: Callable[[int, int, str], None] | None = None) -> None:
         """Process one document; its failure is recorded on its row, never raised."""
         with PagePool(self._options()) as pool:
-            read = self._open(doc_id, pool)
+            read = self._open(doc_id, pool, lone=True)
             if read is not None:
                 self._collect(read, progress)
                 self._commit(read)
@@ -153,9 +155,10 @@ class Ingestor:
         return PipelineOptions(dpi=st.render_dpi, ocr_dpi=st.ocr_dpi, ocr_languages=st.ocr_languages,
                                workers=st.ingest_workers or (os.cpu_count() or 1), encode_images=True)
 
-    def _open(self, doc_id: str, pool: PagePool) -> _Read | None:
+    def _open(self, doc_id: str, pool: PagePool, *, lone: bool = False) -> _Read | None:
         """Mark the document running, open it and queue its pages on ``pool``. None when there
-        is nothing to do; a failure is carried in the result, not raised."""
+        is nothing to do; a failure is carried in the result, not raised. A ``lone`` document
+        (the only one of its job) of one page is read in this process instead."""
         with session_scope(self.settings.database_url) as s:
             doc = s.get_one(Document, doc_id)
             if doc.status in (DocumentStatus.INDEXED, DocumentStatus.FAILED):
@@ -170,7 +173,7 @@ class Ingestor:
         try:
             out.source = open_source(self.store.get(digest), out.filename, limits)
             out.kind, out.n_pages = str(out.source.kind), out.source.page_count
-            out.pages = pool.submit(out.source)
+            out.pages = pool.submit(out.source, in_process=lone and out.n_pages <= 1)
         except Exception as exc:
             out.fail(exc)
             out.close()

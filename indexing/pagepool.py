@@ -30,7 +30,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import partial
 from multiprocessing import shared_memory
 
@@ -64,6 +64,7 @@ class _Doc:
     lock: threading.Lock = field(default_factory=threading.Lock)
     shm: shared_memory.SharedMemory | None = None
     cancelled: bool = False
+    pooled: bool = True  # False: pages are read in the consumer's thread
 
     @property
     def key(self) -> str:
@@ -86,16 +87,20 @@ class PagePool:
         self._closed = False
         self._feeder: threading.Thread | None = None
 
-    def submit(self, source: DocumentSource) -> DocumentPages:
+    def submit(self, source: DocumentSource, *, in_process: bool = False) -> DocumentPages:
         """Queue ``source``'s pages; they start as soon as earlier documents' pages are handed out.
 
         Take the documents' pages in the order they were submitted (or close a document to
         skip it): pages are fed in that order, so waiting on a later document while an
-        earlier one holds every place in flight would wait forever."""
+        earlier one holds every place in flight would wait forever.
+
+        ``in_process`` reads the pages in the caller's thread instead: for a lone one-page
+        document, starting workers would cost more than the page."""
         if self._closed:
             raise RuntimeError("PagePool.submit after close")
-        doc = _Doc(source, chunk_pages(source.page_count, self.options.workers))
-        if self.parallel:
+        doc = _Doc(source, chunk_pages(source.page_count, self.options.workers),
+                   pooled=self.parallel and not in_process)
+        if doc.pooled:
             self._open.add(doc)
             self._start_feeder()
             self._docs.put(doc)
@@ -202,7 +207,7 @@ class DocumentPages:
         single page could be processed; otherwise failed pages arrive with warnings, no image."""
         source = self.doc.source
         total = source.page_count
-        raw = self._parallel() if self.pool.parallel else process_pages(
+        raw = self._parallel() if self.doc.pooled else process_pages(
             source.document, range(1, total + 1), self.pool.options)
         ok, first_error = 0, None
         try:
@@ -224,7 +229,7 @@ class DocumentPages:
 
     def close(self) -> None:
         """Give up on the pages not taken yet (called when iteration ends, however it ends)."""
-        if self.pool.parallel:
+        if self.doc.pooled:
             self.pool._cancel(self.doc)
 
     def _parallel(self) -> Iterator[PageRecord]:
@@ -259,11 +264,8 @@ def process_document(source: DocumentSource, options: PipelineOptions | None = N
 
     A one-page document is read in this process: starting workers would cost more than the page.
     """
-    options = options or PipelineOptions()
-    if source.page_count <= 1:
-        options = replace(options, workers=1)
-    with PagePool(options) as pool:
-        yield from pool.submit(source).records(progress)
+    with PagePool(options or PipelineOptions()) as pool:
+        yield from pool.submit(source, in_process=source.page_count <= 1).records(progress)
 
 
 def _failed(exc: BaseException) -> Future:

@@ -138,3 +138,13 @@ def test_worker_crash_mid_document_is_resumed(settings, tmp_path, sample_pdf, mo
     with session_scope(settings.database_url) as s:
         n = s.query(Crop).filter(Crop.document_id == done.id).count()
     assert n == done.crops > 0
+
+
+def test_a_lone_one_page_document_is_read_without_starting_workers(settings, tmp_path, sample_pdf):
+    from indexing import pagepool
+
+    pagepool.shutdown_pool()
+    (tmp_path / "a.pdf").write_bytes(sample_pdf)
+    rows = _ingest(settings.model_copy(update={"ingest_workers": 2}), [tmp_path / "a.pdf"])
+    assert [r.status for r in rows] == ["indexed"]
+    assert pagepool._POOL is None

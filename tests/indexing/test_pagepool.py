@@ -110,3 +110,12 @@ def test_scanned_and_text_documents_share_the_pool(korean_pdf, ocr_ready, fresh_
         scanned, text = list(a), list(b)
     assert scanned[0].text_source == TextSource.OCR and text[0].text_source == TextSource.TEXT_LAYER
     assert "사업" in texts(scanned)[0] and "사업" in texts(text)[0]
+
+
+def test_an_in_process_document_starts_no_workers(korean_pdf, fresh_workers):
+    from indexing import pagepool
+
+    with PagePool(PipelineOptions(workers=2)) as pool:
+        pages = list(pool.submit(open_source(korean_pdf.pdf, "k.pdf"), in_process=True))
+    assert len(pages) == 1 and "보고서" in texts(pages)[0]
+    assert pool._feeder is None and pagepool._POOL is None
