@@ -237,7 +237,8 @@ class Ingestor:
 
 @dataclass(slots=True)
 class _Read:
-    """A document whose pages have been through the pipeline, waiting to be written."""
+    """A document on its way: opened (its pages queued on the pool), then collected (pages in
+    its writer, images in the store), then written by ``_commit``; or failed on the way."""
 
     doc_id: str
     filename: str

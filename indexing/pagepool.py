@@ -66,10 +66,11 @@ class _Doc:
     cancelled: bool = False
     pooled: bool = True  # False: pages are read in the consumer's thread
 
-    @property
-    def key(self) -> str:
+    def task(self, options: PipelineOptions) -> Callable[[list[int]], tuple[list[PageRecord], Counter[str]]]:
+        """The worker call for one chunk of this document (its bytes must be published)."""
         assert self.shm is not None
-        return f"{self.shm.name}:{len(self.source.data)}"
+        key = f"{self.shm.name}:{len(self.source.data)}"
+        return partial(_work_chunk, key, str(self.source.kind), options)
 
 
 class PagePool:
@@ -142,7 +143,7 @@ class PagePool:
             if doc.cancelled:
                 return
             doc.shm = _publish(doc.source.data)
-        task = partial(_work_chunk, doc.key, str(doc.source.kind), self.options)
+        task = doc.task(self.options)
         for chunk in doc.chunks:
             if not self._reserve(len(chunk)):
                 return
@@ -254,8 +255,7 @@ class DocumentPages:
         try:
             return future.result()
         except BrokenProcessPool:
-            return _run_alone(partial(_work_chunk, self.doc.key, str(self.doc.source.kind),
-                                      self.pool.options), chunk, self.doc.source.filename)
+            return _run_alone(self.doc.task(self.pool.options), chunk, self.doc.source.filename)
 
 
 def process_document(source: DocumentSource, options: PipelineOptions | None = None,
