@@ -9,7 +9,7 @@ Sets (the same backend, same settings, for all of them):
 - ``korquad-other-paragraph``: KorQuAD questions shown another paragraph of the same article,
   one without the answer; the right response is to refuse.
 - ``tables-synthetic``: generated Korean tables with distractors (see
-  ``vlm.extractive.synthetic_tables``), including questions no table answers.
+  ``vlm.synth.table_cases``), including questions no table answers.
 - ``tables-real``: the performance table of a real fund report read with PyMuPDF
   ``find_tables`` and its words; questions name a row and a column of the table and the gold
   answer is that cell's text, so this measures lookup on a real layout, not reading.
@@ -42,7 +42,7 @@ from vlm.backends.extractive import ExtractiveBackend, crop_text
 from vlm.extractive.matching import overlap_chars
 from vlm.extractive.morph import split_sentences
 from vlm.extractive.numbers import find_quantities
-from vlm.extractive.synthetic_tables import make_cases
+from vlm.synth.table_cases import make_cases
 
 DEV_ARTICLES = 20
 

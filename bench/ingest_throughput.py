@@ -55,7 +55,7 @@ def warm_up(sample: bytes, workers: int) -> None:
 
 
 def run(dpi: int, workers: int, ocr_languages: str) -> dict:
-    from indexing.synth import rasterise
+    from vlm.synth.pdf import rasterise
 
     born = [(name, (SHARED_DATA / "real-ko-pdfs" / name).read_bytes()) for name in PDFS]
     scans = [(name.replace(".pdf", "-scan.pdf"), rasterise(data, dpi=dpi)) for name, data in born]

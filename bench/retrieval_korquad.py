@@ -38,7 +38,7 @@ def load_articles(n: int) -> list[dict]:
 
 
 def render(articles: list[dict]) -> tuple[list[tuple[str, bytes]], list[Question]]:
-    from indexing.synth import text_pdf
+    from vlm.synth.pdf import text_pdf
 
     files, questions = [], []
     for i, art in enumerate(articles):
@@ -143,7 +143,7 @@ def _whitespace_bm25(rows, questions: list[Question]) -> list[list[int]]:
 
 
 def run(n_articles: int, n_scan: int, max_questions: int) -> dict:
-    from indexing.synth import rasterise
+    from vlm.synth.pdf import rasterise
 
     articles = load_articles(n_articles)
     files, questions = render(articles)

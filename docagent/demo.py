@@ -42,7 +42,7 @@ QUERIES = [
 
 
 def sample_documents() -> list[Upload]:
-    from indexing.synth import rasterise, table_pdf, text_pdf
+    from vlm.synth.pdf import rasterise, table_pdf, text_pdf
 
     docs = [Upload(p.name, p.read_bytes()) for p in sorted(SHARED.glob("*.pdf"))]
     docs.append(Upload("financials.pdf", table_pdf()))

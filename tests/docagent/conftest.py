@@ -13,7 +13,7 @@ PARAGRAPHS = [
 
 @pytest.fixture(scope="session")
 def sample_pdf() -> bytes:
-    from indexing.synth import text_pdf
+    from vlm.synth.pdf import text_pdf
 
     return text_pdf("샘플 문서", PARAGRAPHS).pdf
 
@@ -67,6 +67,6 @@ def bad_inputs(sample_pdf: bytes, sample_png: bytes) -> dict[str, bytes]:
 
 @pytest.fixture(scope="session")
 def long_pdf() -> bytes:
-    from indexing.synth import text_pdf
+    from vlm.synth.pdf import text_pdf
 
     return text_pdf("긴 문서", [f"{i}번째 문단입니다. " * 60 for i in range(12)]).pdf

@@ -139,7 +139,7 @@ def _ingest_elsewhere(tmp_path, name: str, data: bytes, how: str = "complete") -
 
 
 def test_query_sees_another_process_ingest(settings, sample_pdf, tmp_path):
-    from indexing.synth import text_pdf
+    from vlm.synth.pdf import text_pdf
 
     _ingest(settings, ("a.pdf", sample_pdf))
     assert not search(settings, "default", "c", "제주도 한라산")  # cached here from now on

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from indexing import synth
+from vlm.synth import pdf as synth
 
 REAL_PDFS = Path(os.environ.get(
     "DOCAGENT_SHARED_DATA", Path(__file__).resolve().parents[3] / "shared" / "data")) / "real-ko-pdfs"

@@ -8,7 +8,6 @@ import zipfile
 
 import pytest
 
-from indexing import synth
 from indexing.archive import ArchiveLimits, iter_archive
 from indexing.errors import (
     CorruptDocumentError,
@@ -17,6 +16,8 @@ from indexing.errors import (
     UnsafeArchiveError,
     UnsupportedFormatError,
 )
+from vlm.synth import formats
+from vlm.synth import pdf as synth
 
 PDF = synth.text_pdf("보고서", ["첫 문단입니다."]).pdf
 
@@ -36,7 +37,7 @@ def members(data: bytes, limits: ArchiveLimits | None = None) -> dict:
 def test_good_members_come_out_whole_and_junk_is_skipped():
     out = members(make_zip([
         ("docs/a.pdf", PDF), ("docs/", b""), ("__MACOSX/docs/._a.pdf", b"junk"),
-        ("docs/.DS_Store", b"junk"), ("Thumbs.db", b"junk"), ("book.epub", synth.epub_bytes("t", ["p"])),
+        ("docs/.DS_Store", b"junk"), ("Thumbs.db", b"junk"), ("book.epub", formats.epub_bytes("t", ["p"])),
     ]))
     assert set(out) == {"docs/a.pdf", "book.epub"}
     assert out["docs/a.pdf"].ok and out["docs/a.pdf"].data == PDF

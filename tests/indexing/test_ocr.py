@@ -7,10 +7,11 @@ import pymupdf
 import pytest
 from PIL import Image
 
-from indexing import mosaic, ocr, ocr_segments, synth
+from indexing import mosaic, ocr, ocr_segments
 from indexing.geometry import Box, Space
 from indexing.model import Word
 from indexing.ocr_segments import Read
+from vlm.synth import pdf as synth
 
 EXPECTED = ["사업", "보고서", "회사의", "경영", "주주에게", "반도체", "디스플레이", "가동률이",
             "연구개발", "경쟁력을"]

@@ -8,12 +8,12 @@ from pathlib import Path
 import pymupdf
 import pytest
 
-from indexing import synth
 from indexing.errors import CorruptDocumentError
 from indexing.model import TextSource
 from indexing.pagepool import PagePool, chunk_pages, shutdown_pool
 from indexing.pipeline import PipelineOptions
 from indexing.sources import open_source
+from vlm.synth import pdf as synth
 
 HELPERS = Path(__file__).parent / "helpers"
 

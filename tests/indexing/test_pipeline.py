@@ -5,12 +5,13 @@ from __future__ import annotations
 import pymupdf
 import pytest
 
-from indexing import layout, synth
+from indexing import layout
 from indexing.errors import CorruptDocumentError
 from indexing.model import RegionKind, TextSource
 from indexing.pagepool import process_document, shutdown_pool
 from indexing.pipeline import PipelineOptions
 from indexing.sources import open_source
+from vlm.synth import pdf as synth
 
 EXPECTED = ["사업", "보고서", "회사의", "경영", "주주에게", "반도체", "디스플레이", "가동률이",
             "연구개발", "경쟁력을"]

@@ -11,7 +11,6 @@ import zlib
 import pymupdf
 import pytest
 
-from indexing import synth
 from indexing.errors import (
     CorruptDocumentError,
     EmptyDocumentError,
@@ -20,6 +19,8 @@ from indexing.errors import (
     UnsupportedFormatError,
 )
 from indexing.sources import DocumentKind, SourceLimits, open_source, sniff_kind
+from vlm.synth import formats
+from vlm.synth import pdf as synth
 
 
 def png_header_only(width: int, height: int) -> bytes:
@@ -56,8 +57,8 @@ def test_multipage_tiff_opens_every_page(long_pdf):
 
 
 def test_epub_and_xps_are_told_apart_by_their_members():
-    epub = open_source(synth.epub_bytes("제목", ["첫 문단입니다.", "둘째 문단입니다."]), "book.epub")
-    xps = open_source(synth.xps_bytes(pages=2), "form.xps")
+    epub = open_source(formats.epub_bytes("제목", ["첫 문단입니다.", "둘째 문단입니다."]), "book.epub")
+    xps = open_source(formats.xps_bytes(pages=2), "form.xps")
     assert epub.kind == DocumentKind.EPUB and "둘째 문단입니다" in epub.load_page(0).get_text()
     assert xps.kind == DocumentKind.XPS and xps.page_count == 2
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pymupdf
 import pytest
 
-from indexing import synth, textlayer
+from indexing import textlayer
 from indexing.geometry import Box, Space
 from indexing.model import Region, RegionKind, Word
+from vlm.synth import pdf as synth
 
 
 def page_of(pdf: bytes, index: int = 0) -> pymupdf.Page:

@@ -8,7 +8,7 @@ from indexing.geometry import Box, CropFrame, Space
 from indexing.model import Table, TableCell, Word
 from vlm.backends.base import CropInput, VisionRequest
 from vlm.backends.extractive import ExtractiveBackend
-from vlm.extractive.synthetic_tables import make_cases
+from vlm.synth.table_cases import make_cases
 
 CW, RH, X0, Y0 = 80.0, 20.0, 100.0, 300.0
 

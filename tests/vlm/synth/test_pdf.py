@@ -7,7 +7,7 @@ import io
 import pymupdf
 from PIL import Image
 
-from indexing import synth
+from vlm.synth import pdf as synth
 
 
 def test_text_pdf_has_a_korean_text_layer(korean_pdf):
