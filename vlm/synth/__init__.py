@@ -1,7 +1,9 @@
 """The one synthetic document generator, for tests, benchmarks and training data.
 
-``pdf`` writes Korean text and table PDFs and their scanned copies, ``formats`` minimal EPUB
-and XPS files, ``table_cases`` table questions over laid-out grids, ``charts`` vector charts,
-``templates`` report templates, and ``collections`` many documents from one template with
-questions and gold evidence boxes. Importing the package imports none of them.
+``pdf`` writes Korean text and table PDFs, their scanned copies and page images; ``formats``
+minimal EPUB and XPS files; ``table_cases`` table questions over laid-out grids. Template
+collections: ``templates`` holds the report templates and their entities, ``report`` lays one
+report out on a ``canvas`` (text with word boxes, ruled tables) with ``charts``, and
+``collections`` builds many reports of one template with questions and gold evidence boxes.
+Importing the package imports none of them.
 """

@@ -24,3 +24,11 @@ def long_pdf() -> synth.SynthPdf:
 @pytest.fixture(scope="session")
 def table_doc() -> synth.SynthTable:
     return synth.table_sample()
+
+
+@pytest.fixture(scope="session")
+def collections():
+    """Three documents of every template, seed 0."""
+    from vlm.synth.collections import TEMPLATES, template_collection
+
+    return {key: template_collection(key, 3, seed=0) for key in TEMPLATES}
