@@ -38,11 +38,12 @@ import pymupdf
 
 from indexing.errors import CorruptDocumentError
 from indexing.model import PageRecord
-from indexing.pipeline import STAGE_SECONDS, PipelineOptions, process_pages
+from indexing.pipeline import STAGE_CPU_SECONDS, STAGE_SECONDS, PipelineOptions, process_pages
 from indexing.render import crop_regions
 from indexing.sources import DocumentSource, open_document
 
 Progress = Callable[[int, int], None]  # (pages done, page count)
+Timings = tuple[Counter[str], Counter[str]]  # a chunk's stage seconds: wall, CPU
 WORKER_TASKS = 100  # chunks per worker before the pool is replaced by a fresh one
 _END = object()  # feeder -> consumer: no more chunks for this document
 
@@ -66,7 +67,7 @@ class _Doc:
     cancelled: bool = False
     pooled: bool = True  # False: pages are read in the consumer's thread
 
-    def task(self, options: PipelineOptions) -> Callable[[list[int]], tuple[list[PageRecord], Counter[str]]]:
+    def task(self, options: PipelineOptions) -> Callable[[list[int]], tuple[list[PageRecord], Timings]]:
         """The worker call for one chunk of this document (its bytes must be published)."""
         assert self.shm is not None
         key = f"{self.shm.name}:{len(self.source.data)}"
@@ -242,16 +243,17 @@ class DocumentPages:
             if chunk is None:  # the feeder failed on this document
                 future.result()
             try:
-                records, seconds = self._result(chunk, future)
+                records, (wall, cpu) = self._result(chunk, future)
             finally:
                 self.pool._release(len(chunk))
-            STAGE_SECONDS.update(seconds)
+            STAGE_SECONDS.update(wall)
+            STAGE_CPU_SECONDS.update(cpu)
             for rec in records:
                 # Without encode_images the crops are cut here, which halves the raw pixels
                 # sent through the pipes; with it, workers cut and encode and only bytes travel.
                 yield rec if opt.encode_images else crop_regions(rec, opt.crop_padding)
 
-    def _result(self, chunk: list[int], future: Future) -> tuple[list[PageRecord], Counter[str]]:
+    def _result(self, chunk: list[int], future: Future) -> tuple[list[PageRecord], Timings]:
         try:
             return future.result()
         except BrokenProcessPool:
@@ -318,7 +320,7 @@ def _pool(workers: int) -> ProcessPoolExecutor:
 
 def _new_pool(workers: int) -> ProcessPoolExecutor:
     # spawn, not fork: the parent may hold ONNX Runtime and OpenMP threads.
-    return ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=_init_worker)
+    return ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=prepare_worker)
 
 
 def shutdown_pool(wait: bool = True) -> None:
@@ -333,7 +335,7 @@ def shutdown_pool(wait: bool = True) -> None:
 atexit.register(shutdown_pool)
 
 
-def _run_alone(task: Callable, chunk: list[int], filename: str) -> tuple[list[PageRecord], Counter[str]]:
+def _run_alone(task: Callable, chunk: list[int], filename: str) -> tuple[list[PageRecord], Timings]:
     """Run a chunk that was in flight when the pool broke, alone in a fresh process, one chunk
     at a time: if it breaks that process too, it is the one that crashes."""
     with _ALONE_LOCK, _new_pool(1) as alone:
@@ -346,9 +348,19 @@ def _run_alone(task: Callable, chunk: list[int], filename: str) -> tuple[list[Pa
                 f"{filename}: processing crashed on {pages}; a page may be malformed") from exc
 
 
-def _init_worker() -> None:
-    """One thread per worker for every library that would start its own pool: the workers
-    already fill the cores, and oversubscribed spinning threads were measured to be slower."""
+def prepare_worker() -> None:
+    """Set this process up as a page worker: one thread per library, and the layout model
+    rebuilt for it (``indexing.layout_model.install``)."""
+    from indexing import layout_model
+
+    single_threaded()
+    layout_model.install()
+
+
+def single_threaded() -> None:
+    """One thread in this process for every library that would start its own pool (OpenMP,
+    BLAS): page workers already fill the cores, and oversubscribed spinning threads were
+    measured to be slower. The layout model's ONNX sessions are set by ``layout_model``."""
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_THREAD_LIMIT"):
         os.environ[var] = "1"
     try:
@@ -357,42 +369,10 @@ def _init_worker() -> None:
         threadpool_limits(1)
     except ImportError:
         pass
-    tune_layout_model(threads=1, arena=True)
-
-
-def tune_layout_model(threads: int = 1, arena: bool = True) -> None:
-    """Rebuild PyMuPDF's layout model with ``threads`` ONNX Runtime threads per session.
-
-    The model is built when ``pymupdf`` is imported, with ONNX Runtime's default of one thread
-    per core and its memory arena switched off. Page workers want one thread each (they
-    already fill the cores) and the arena on: measured here, the layout pass took 0.23 s a
-    page with the arena against 0.32 s without. The arena keeps the largest allocation seen,
-    which for these fixed-size models is bounded. Sessions are created through
-    ``onnxruntime.InferenceSession``, so a subclass with these options is put in its place and
-    the layout hook is activated again. Meant for worker processes: it changes this process.
-    """
-    import onnxruntime as ort
-    import pymupdf.layout
-
-    base = getattr(ort.InferenceSession, "_docagent_base", ort.InferenceSession)
-
-    class TunedSession(base):  # type: ignore[misc, valid-type]
-        _docagent_base = base
-
-        def __init__(self, path, sess_options=None, *args, **kwargs):
-            opts = sess_options or ort.SessionOptions()
-            opts.intra_op_num_threads = threads
-            opts.inter_op_num_threads = 1
-            opts.enable_cpu_mem_arena = arena
-            super().__init__(path, opts, *args, **kwargs)
-
-    ort.InferenceSession = TunedSession
-    pymupdf._get_layout = None
-    pymupdf.layout.activate()
 
 
 def _work_chunk(key: str, kind: str, options: PipelineOptions,
-                numbers: list[int]) -> tuple[list[PageRecord], Counter[str]]:
+                numbers: list[int]) -> tuple[list[PageRecord], Timings]:
     """In a worker: open the document from shared memory (once per document) and process pages."""
     doc = _WORKER_DOCS.get(key)
     if doc is None:
@@ -407,5 +387,6 @@ def _work_chunk(key: str, kind: str, options: PipelineOptions,
             shm.close()
         doc = _WORKER_DOCS[key] = open_document(data, kind)
     STAGE_SECONDS.clear()
+    STAGE_CPU_SECONDS.clear()
     records = list(process_pages(doc, numbers, options, with_crops=options.encode_images))
-    return records, Counter(STAGE_SECONDS)
+    return records, (Counter(STAGE_SECONDS), Counter(STAGE_CPU_SECONDS))

@@ -19,6 +19,7 @@ only a document where no page works at all fails as a whole.
 
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -41,9 +42,11 @@ from indexing.render import (
 )
 
 Stage = Callable[[Iterable[PageRecord]], Iterator[PageRecord]]
-# Seconds spent per stage in this process and (added as results return) in page workers;
-# benchmarks read and reset it to see where ingest time goes.
+# Seconds spent per stage in this process and (added as results return) in page workers,
+# wall and CPU (CPU counts the Tesseract processes too: on a busy machine wall time mostly
+# measures the neighbours); benchmarks read and reset them to see where ingest time goes.
 STAGE_SECONDS: Counter[str] = Counter()
+STAGE_CPU_SECONDS: Counter[str] = Counter()
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +197,7 @@ def _guarded(name: str, step: Callable[[PageRecord], PageRecord], run: _Run,
         if st is not None and st.failed and name != "route":
             yield rec  # the page never loaded: nothing for later stages to do
             continue
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), _cpu_seconds()
         try:
             out = step(rec)
         except Exception as exc:  # one page's defect must not lose the rest of the document
@@ -203,7 +206,14 @@ def _guarded(name: str, step: Callable[[PageRecord], PageRecord], run: _Run,
                 run.state.setdefault(rec.number, _PageState()).failed = True
             out = rec
         STAGE_SECONDS[name] += time.perf_counter() - start
+        STAGE_CPU_SECONDS[name] += _cpu_seconds() - cpu
         yield out
+
+
+def _cpu_seconds() -> float:
+    """This process (all threads) and its reaped children."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
 
 
 def run_stages(pages: Iterable[PageRecord], stages: list[Stage]) -> Iterator[PageRecord]:
