@@ -5,12 +5,18 @@ memory arena off) and hooks it into ``page.get_layout()``. ``install`` builds it
 
 - ``threads`` ONNX Runtime threads per session: page workers already fill the cores.
 - ``arena``: the memory arena on keeps the largest allocation seen instead of allocating
-  afresh for every page (measured earlier: 0.23 s a page with it, 0.32 s without); these
-  models have fixed-size inputs, so what it keeps is bounded.
-- ``fuse_prelu``: every PRelu node with a single slope becomes LeakyRelu, the same function,
-  which ONNX Runtime fuses into the convolution before it (it does not fuse PRelu).
-- ``table_grids=False`` drops the model's table-grid network, whose cells ``get_layout()``
-  never returns.
+  afresh for every page (the image network alone writes a 58 MB feature map per page);
+  these models have fixed-size inputs, so what it keeps is bounded.
+- ``fuse_prelu``: the image-feature network (``feature_imf1.onnx``, the largest part of the
+  model's time) has 26 PRelu nodes, each with a single slope. PRelu with one slope is
+  LeakyRelu; ONNX Runtime fuses LeakyRelu into the convolution before it and does not fuse
+  PRelu, which then makes 26 extra passes over the feature maps. The outputs move by less
+  than 1e-5 (the fused kernel sums in another order; tests/indexing/test_layout_model.py).
+- ``table_grids=False`` drops the model's table-grid network, which runs on every table
+  region and whose cells ``get_layout()`` never returns (docagent finds cells itself).
+
+``bench/ingest_profile.py --compare`` runs both builds on every page of the real PDFs: the
+same regions on every page, and the CPU each costs.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from typing import Any
 import numpy as np
 
 
-def install(*, threads: int = 1, arena: bool = True, fuse_prelu: bool = False, table_grids: bool = True) -> None:
+def install(*, threads: int = 1, arena: bool = True, fuse_prelu: bool = True, table_grids: bool = False) -> None:
     """Rebuild the layout model with these options and route ``page.get_layout()`` to it.
     It changes this process (meant for worker processes)."""
     import onnxruntime as ort
@@ -67,18 +73,25 @@ def prelu_as_leaky_relu(model: bytes) -> bytes:
     Returns the input unchanged when there is nothing to rewrite."""
     proto = _model_class()()
     proto.ParseFromString(model)
-    slopes = {t.name: _floats(t) for t in proto.graph.initializer}
-    changed = False
-    for node in proto.graph.node:
+    graph = proto.graph
+    slopes = {t.name: _floats(t) for t in graph.initializer}
+    replaced = set()
+    for node in graph.node:
         slope = slopes.get(node.input[1]) if node.op_type == "PRelu" and len(node.input) == 2 else None
         if slope is None or slope.size != 1:
             continue
+        replaced.add(node.input[1])
         del node.input[1]
         node.op_type = "LeakyRelu"
         node.attribute.add(name="alpha", f=float(slope[0]), type=_ATTRIBUTE_FLOAT)
-        changed = True
-    # ONNX Runtime drops the now unused slope initializers itself.
-    return proto.SerializeToString() if changed else model
+    if not replaced:
+        return model
+    # Slopes no node reads any more go too (ONNX Runtime would warn about each one).
+    used = {name for node in graph.node for name in node.input} | {i.name for i in graph.input}
+    keep = [t for t in graph.initializer if t.name in used or t.name not in replaced]
+    del graph.initializer[:]
+    graph.initializer.extend(keep)
+    return proto.SerializeToString()
 
 
 _ATTRIBUTE_FLOAT = 1  # onnx.AttributeProto.FLOAT
@@ -109,7 +122,9 @@ def _model_class() -> type:
                            ("type", 20, fdp.TYPE_INT32, one)],
         "NodeProto": [("input", 1, fdp.TYPE_STRING, many), ("op_type", 4, fdp.TYPE_STRING, one),
                       ("attribute", 5, "AttributeProto", many)],
-        "GraphProto": [("node", 1, "NodeProto", many), ("initializer", 5, "TensorProto", many)],
+        "ValueInfoProto": [("name", 1, fdp.TYPE_STRING, one)],
+        "GraphProto": [("node", 1, "NodeProto", many), ("initializer", 5, "TensorProto", many),
+                       ("input", 11, "ValueInfoProto", many)],
         "ModelProto": [("graph", 7, "GraphProto", one)],
     }
     file = descriptor_pb2.FileDescriptorProto(name="docagent_onnx_subset.proto", package="onnx_subset",
