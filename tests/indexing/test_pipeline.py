@@ -152,6 +152,31 @@ def test_encoded_images_match_pixels_serial_and_parallel(long_pdf):
                 assert rb.pixel_size == ra.image.size and rb.frame() == ra.frame()
 
 
+def test_gray_images_are_encoded_with_one_channel_and_keep_their_pixels():
+    import io
+
+    from PIL import Image, ImageDraw
+
+    from indexing.geometry import Box, Space
+    from indexing.model import PageRecord, Region, RegionKind
+    from indexing.render import encode_images
+
+    page = Image.new("RGB", (300, 200), "white")
+    draw = ImageDraw.Draw(page)
+    draw.text((10, 10), "black text", fill=(0, 0, 0))
+    draw.rectangle((10, 100, 90, 180), fill=(200, 30, 30))  # a red figure
+    text, figure = page.crop((0, 0, 150, 50)), page.crop((0, 90, 150, 190))
+    box = Box(0, 0, 10, 10, Space.PAGE)
+    rec = PageRecord(1, 150.0, 100.0, image=page, dpi=144.0,
+                     regions=[Region(RegionKind.TEXT, box, image=text), Region(RegionKind.PICTURE, box, image=figure)])
+    encode_images(rec)
+    decoded = [Image.open(io.BytesIO(r.encoded)) for r in rec.regions]
+    assert [d.mode for d in decoded] == ["L", "RGB"]
+    assert decoded[0].convert("RGB").tobytes() == text.tobytes()
+    assert decoded[1].tobytes() == figure.tobytes()
+    assert Image.open(io.BytesIO(rec.encoded)).mode == "RGB"  # the page holds red
+
+
 def test_real_bill_skips_its_blank_page(real_pdf):
     pages = run(real_pdf("bill-2125318.pdf"), "bill.pdf")
     assert len(pages) == 10
