@@ -10,6 +10,8 @@ OpenMP and BLAS (``indexing.pagepool.single_threaded``) and for the layout model
 Runtime sessions, which are otherwise as ``pymupdf.layout`` builds them (with its default of
 a thread per core, each process would oversubscribe the cores). What docagent's workers
 change beyond that in the layout model (``indexing.layout_model``) is docagent's own.
+The peer OCRs the pages it decides need it (scans, and some born-digital pages) with
+Tesseract in ``--ocr-languages``, as docagent does, at its own default of 150 dpi.
 Both are warmed up before timing on the ten-page bill: models loaded, worker processes
 started and each given pages.
 
@@ -20,7 +22,8 @@ machine; CPU seconds (user + system of this process and of every process it star
 workers, peer workers, Tesseract) are reported beside it, and the ratio of both.
 
     .venv/bin/python -m bench.ingest_throughput [--sets born,scanned,english] [--repeat N]
-        [--no-documents] [--dpi 200] [--workers N] [--ocr-languages kor+eng] [--json]
+        [--no-documents] [--dpi 200] [--workers N] [--ocr-languages kor+eng]
+        [--peer-ocr-language LANGS] [--json]
 """
 
 from __future__ import annotations
@@ -113,19 +116,22 @@ def _peer_init() -> None:
     import pymupdf4llm  # noqa: F401
 
 
-def _peer_chunk(path: str, pages: list[int]) -> int:
+def _peer_chunk(path: str, pages: list[int], ocr_language: str) -> int:
     import pymupdf
     import pymupdf4llm
 
     with pymupdf.open(path) as doc:
-        return len(pymupdf4llm.to_markdown(doc, pages=[p - 1 for p in pages], show_progress=False))
+        md = pymupdf4llm.to_markdown(doc, pages=[p - 1 for p in pages], ocr_language=ocr_language,
+                                     show_progress=False)
+    return len(md)
 
 
 class Peer:
-    """``to_markdown`` over page chunks of files in a pool of ``workers`` processes."""
+    """``to_markdown`` over page chunks of files in a pool of ``workers`` processes, reading
+    the pages it decides to OCR in ``ocr_language`` (its default is ``eng``)."""
 
-    def __init__(self, workers: int, folder: Path) -> None:
-        self.workers, self.folder = workers, folder
+    def __init__(self, workers: int, folder: Path, ocr_language: str) -> None:
+        self.workers, self.folder, self.ocr_language = workers, folder, ocr_language
         self.pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=_peer_init)
 
     def run(self, files: Files) -> Timing:
@@ -139,7 +145,8 @@ class Peer:
             if not path.exists():
                 path.write_bytes(data)
             with pymupdf.open(path) as doc:
-                tasks += [(str(path), chunk) for chunk in chunk_pages(doc.page_count, self.workers)]
+                tasks += [(str(path), chunk, self.ocr_language)
+                          for chunk in chunk_pages(doc.page_count, self.workers)]
         timing, _ = measured(lambda: [f.result() for f in [self.pool.submit(_peer_chunk, *t) for t in tasks]])
         return timing
 
@@ -161,9 +168,10 @@ def compare(label: str, files: Files, peer: Peer, workers: int, ocr_languages: s
             "ratio": round(theirs.wall / ours.wall, 2), "cpu_ratio": round(theirs.cpu / ours.cpu, 2)}
 
 
-def run(sets: dict[str, Files], workers: int, ocr_languages: str, documents: bool) -> dict:
+def run(sets: dict[str, Files], workers: int, ocr_languages: str, documents: bool,
+        peer_ocr_language: str | None = None) -> dict:
     with tempfile.TemporaryDirectory(prefix="docagent-peer-") as folder:
-        peer = Peer(workers, Path(folder))
+        peer = Peer(workers, Path(folder), ocr_language=peer_ocr_language or ocr_languages)
         try:
             warm = [f for f in load_sets(["born"], 0)["born"] if f[0] == PDFS[0]]
             docagent_ingest(warm, workers, ocr_languages)  # ten pages: the page workers start
@@ -203,6 +211,7 @@ def main() -> None:
     ap.add_argument("--dpi", type=int, default=200, help="DPI of the rasterised copies")
     ap.add_argument("--workers", type=int, default=0, help="page processes, and peer processes (0 = one per core)")
     ap.add_argument("--ocr-languages", default="kor+eng", help="Tesseract languages for scanned pages")
+    ap.add_argument("--peer-ocr-language", default=None, help="the peer's OCR languages (default: --ocr-languages)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     names = [s for s in args.sets.split(",") if s]
@@ -213,15 +222,16 @@ def main() -> None:
             sys.exit(f"needs {SHARED_DATA / folder}")
     workers = args.workers or (os.cpu_count() or 1)
     sets = load_sets(names, args.dpi)
-    runs = [run(sets, workers, args.ocr_languages, not args.no_documents) for _ in range(args.repeat)]
+    peer_ocr = args.peer_ocr_language or args.ocr_languages
+    runs = [run(sets, workers, args.ocr_languages, not args.no_documents, peer_ocr) for _ in range(args.repeat)]
     out = {"machine": machine(), "workers": workers, "scan_dpi": args.dpi,
-           "ocr_languages": args.ocr_languages, "runs": runs}
+           "ocr_languages": args.ocr_languages, "peer_ocr_language": peer_ocr, "runs": runs}
     write_json("ingest_throughput", out)
     if args.json:
         print(json.dumps(out, ensure_ascii=False))
         return
     print(f"ingest throughput on {out['machine']} ({workers} page workers and {workers} peer processes, "
-          f"OCR {args.ocr_languages}); CPU s counts every process of the run")
+          f"OCR {args.ocr_languages}, the peer's {peer_ocr}); CPU s counts every process of the run")
     for i, results in enumerate(runs, start=1):
         print(f"\nrun {i} of {len(runs)}")
         print_run(results)
