@@ -48,6 +48,6 @@ def pg_url() -> Iterator[str]:
 
 @pytest.fixture
 def shared_data() -> Path:
-    if not SHARED_DATA.exists():
-        pytest.skip(f"shared data not found at {SHARED_DATA}")
+    """``../shared/data``: always there, so a test that needs it fails rather than skips."""
+    assert SHARED_DATA.is_dir(), f"shared data not found at {SHARED_DATA}"
     return SHARED_DATA

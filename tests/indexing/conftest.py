@@ -26,12 +26,9 @@ def ocr_ready() -> None:
 
 @pytest.fixture(scope="session")
 def real_pdf():
-    """``real_pdf(name)``: bytes of one of the shared real Korean PDFs (skips if absent)."""
+    """``real_pdf(name)``: bytes of one of the shared real Korean PDFs (always present)."""
     def load(name: str) -> bytes:
-        path = REAL_PDFS / name
-        if not path.exists():
-            pytest.skip(f"{path} is not available")
-        return path.read_bytes()
+        return (REAL_PDFS / name).read_bytes()
 
     return load
 

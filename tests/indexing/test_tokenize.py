@@ -57,8 +57,6 @@ def test_index_terms_are_morphemes_then_prefixed_bigrams(analyzer: KoreanAnalyze
 
 
 def test_batch_matches_single_calls_on_real_paragraphs(analyzer: KoreanAnalyzer) -> None:
-    if not KORQUAD.exists():
-        pytest.skip(f"{KORQUAD} not present")
     data = json.loads(KORQUAD.read_text(encoding="utf-8"))
     texts = [p["context"] for a in data["data"][:3] for p in a["paragraphs"]][:4]
     texts.insert(2, "   ")  # a blank text keeps its place and gets no terms

@@ -194,7 +194,6 @@ def test_no_crops_and_empty_question() -> None:
     assert be.answer([]) == []
 
 
-@pytest.mark.skipif(not KORQUAD.exists(), reason="KorQuAD dev data not present")
 @pytest.mark.parametrize(
     ("article", "paragraph", "question", "answer"),
     [
