@@ -11,6 +11,8 @@ from docagent.intake import uploads_from_paths
 from docagent.search import search
 from indexing.archive import ArchiveLimits
 
+HELPERS = Path(__file__).parents[1] / "indexing" / "helpers"
+
 
 def _ingest(settings, paths: list[Path], collection: str = "c"):
     ing = Ingestor(settings)
@@ -110,8 +112,8 @@ def test_upload_size_limit(settings, tmp_path, limit_mb):
     assert row.status == "failed" and "MB" in row.error
 
 
-def test_worker_crash_mid_document_is_resumed(settings, tmp_path, sample_pdf, monkeypatch):
-    """A run killed while a document is processing leaves it 'running'; running the job
+def test_a_job_killed_while_writing_a_document_is_resumed_once(settings, tmp_path, sample_pdf, monkeypatch):
+    """A run killed while a document is being written leaves it 'running'; running the job
     again processes it once, with no duplicate pages or crops."""
     from docagent.db.models import Crop, Document, DocumentStatus
     from docagent.db.session import session_scope
@@ -138,6 +140,41 @@ def test_worker_crash_mid_document_is_resumed(settings, tmp_path, sample_pdf, mo
     with session_scope(settings.database_url) as s:
         n = s.query(Crop).filter(Crop.document_id == done.id).count()
     assert n == done.crops > 0
+
+
+def crop_texts(settings, doc_id: str) -> list[tuple[int, int, str, str]]:
+    from docagent.db.models import Crop
+    from docagent.db.session import session_scope
+
+    with session_scope(settings.database_url) as s:
+        crops = s.query(Crop).filter(Crop.document_id == doc_id).all()
+        return sorted((c.page.number, c.order, c.kind, c.text) for c in crops)
+
+
+def test_a_page_worker_killed_mid_document_loses_no_page(settings, tmp_path, long_pdf, monkeypatch):
+    """A page worker process dies while it holds page 2 of 5: the chunks it broke run again,
+    and the document is indexed whole, as it is without the crash."""
+    from indexing import pagepool
+
+    monkeypatch.syspath_prepend(str(HELPERS))
+    from crashing_worker import CRASH_ONCE, crash_once_on_page_two
+
+    settings = settings.model_copy(update={"ingest_workers": 2})
+    (tmp_path / "long.pdf").write_bytes(long_pdf)
+    (reference,) = _ingest(settings, [tmp_path / "long.pdf"], collection="reference")
+    marker = tmp_path / "crashed"
+    monkeypatch.setenv(CRASH_ONCE, str(marker))
+    monkeypatch.setattr("indexing.pagepool._work_chunk", crash_once_on_page_two)
+    pagepool.shutdown_pool()  # the workers started from here on see the marker's path
+    try:
+        (row,) = _ingest(settings, [tmp_path / "long.pdf"], collection="crashed")
+    finally:
+        pagepool.shutdown_pool()
+    assert marker.exists()  # a worker really died
+    assert row.status == "indexed" and row.id != reference.id
+    assert row.pages == reference.pages == 5 and row.crops == reference.crops
+    assert crop_texts(settings, row.id) == crop_texts(settings, reference.id)
+    assert {page for page, *_ in crop_texts(settings, row.id)} == {1, 2, 3, 4, 5}
 
 
 def test_a_lone_one_page_document_is_read_without_starting_workers(settings, tmp_path, sample_pdf):

@@ -17,3 +17,21 @@ def crash_on_marker(key, kind, options, numbers):
     if "CRASH" in doc[0].get_text():
         os._exit(13)  # as MuPDF dying on a malformed page would
     return pagepool._work_chunk(key, kind, options, numbers)
+
+
+CRASH_ONCE = "DOCAGENT_TEST_CRASH_ONCE"  # a path: the first chunk holding page 2 creates it and dies
+
+
+def crash_once_on_page_two(key, kind, options, numbers):
+    """Kill the worker the first time any worker is given page 2, as a worker killed for its
+    memory would die once; the same chunk run again goes through."""
+    marker = os.environ.get(CRASH_ONCE)
+    if marker and 2 in numbers:
+        try:
+            fd = os.open(marker, os.O_CREAT | os.O_EXCL)  # one worker wins, even two at once
+        except FileExistsError:
+            pass
+        else:
+            os.close(fd)
+            os._exit(13)
+    return pagepool._work_chunk(key, kind, options, numbers)
