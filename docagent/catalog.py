@@ -12,8 +12,13 @@ DEFAULT_TENANT = "default"
 _MAX_NAME = 200
 
 
+def find_tenant(session: Session, name: str = DEFAULT_TENANT) -> Tenant | None:
+    """The tenant called ``name``, or None; reads only (the read path creates nothing)."""
+    return session.scalar(select(Tenant).where(Tenant.name == name))
+
+
 def get_or_create_tenant(session: Session, name: str = DEFAULT_TENANT) -> Tenant:
-    tenant = session.scalar(select(Tenant).where(Tenant.name == name))
+    tenant = find_tenant(session, name)
     if tenant is None:
         tenant = Tenant(name=name)
         session.add(tenant)
@@ -34,8 +39,10 @@ def find_collection(session: Session, tenant: Tenant, name: str) -> Collection |
     )
 
 
-def get_collection(session: Session, tenant: Tenant, name: str) -> Collection:
-    coll = find_collection(session, tenant, name)
+def get_collection(session: Session, tenant: Tenant | None, name: str) -> Collection:
+    """The tenant's collection; an unknown tenant (None) reads as an unknown collection, so a
+    caller learns nothing about which tenants exist."""
+    coll = None if tenant is None else find_collection(session, tenant, name)
     if coll is None:
         raise NotFoundError(f"collection {name!r} does not exist")
     return coll

@@ -7,8 +7,8 @@ from typing import Literal
 
 from sqlalchemy import select
 
-from docagent.catalog import get_collection, get_or_create_tenant
-from docagent.db.migrate import upgrade
+from docagent.catalog import find_tenant, get_collection
+from docagent.db.migrate import require_current
 from docagent.db.models import Crop, Document, Page
 from docagent.db.session import session_scope
 from docagent.errors import BadRequestError
@@ -51,9 +51,9 @@ def validate_query(query: str, k: int) -> str:
 def search(settings: Settings, tenant_name: str, collection_name: str, query: str,
            k: int = 5, mode: Mode = "hybrid") -> list[SearchResult]:
     query = validate_query(query, k)
-    upgrade(settings.database_url)
+    require_current(settings.database_url)  # reads never migrate or create
     with session_scope(settings.database_url) as s:
-        tenant = get_or_create_tenant(s, tenant_name)
+        tenant = find_tenant(s, tenant_name)
         coll = get_collection(s, tenant, collection_name)
         index = open_index(settings, s, coll)
         embedder = embedder_for(coll.embedder)

@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     ocr_languages: str = "kor+eng"
     ingest_workers: int = Field(0, ge=0, description="Page-processing processes; 0 = one per core.")
 
+    # the warm process that answers CLI searches (docagent.warm)
+    warm_idle_s: float = Field(300.0, ge=0, description="Seconds the warm process waits for the "
+                               "next request before it exits; 0 = no warm process.")
+
     @field_validator("home", mode="after")
     @classmethod
     def _absolute_home(cls, v: Path) -> Path:

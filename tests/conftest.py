@@ -20,6 +20,7 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
     monkeypatch.setenv("DOCAGENT_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("DOCAGENT_INGEST_WORKERS", "1")
+    monkeypatch.setenv("DOCAGENT_WARM_IDLE_S", "0")  # no warm server unless a test starts one
     get_settings.cache_clear()
     yield Settings()
     get_settings.cache_clear()

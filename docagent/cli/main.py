@@ -3,32 +3,36 @@
 from __future__ import annotations
 
 import json
-import logging
-import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from docagent.catalog import DEFAULT_TENANT
-from docagent.cli.common import fail, load_settings
+from docagent.cli.common import DEFAULT_TENANT, configure_logging, fail, load_settings
+from docagent.cli.db import db_app
 from docagent.cli.progress import ingest_progress
 from docagent.cli.vlm import vlm_app
 from docagent.errors import DocagentError
+from docagent.settings import Settings
 
+# Imports stay light here and heavy ones live in the commands that use them: `--help` and a
+# search answered by the warm process must not pay for PyMuPDF, SQLAlchemy, torch or rich.
 app = typer.Typer(help="docagent: agentic document understanding for Korean and English.",
                   no_args_is_help=True, add_completion=False)
 app.add_typer(vlm_app, name="vlm")
-console = Console()
+app.add_typer(db_app, name="db")
 TenantOpt = Annotated[str, typer.Option(help="Tenant the collection belongs to.")]
+SEARCH_MODES = ("hybrid", "sparse", "dense")
+RESULT_KEYS = ("document_id", "filename", "page", "bbox", "kind", "text", "score")
 
 
 @app.callback()
-def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+def _main(ctx: typer.Context,
+          verbose: Annotated[bool, typer.Option("--verbose", "-v",
+                                                help="Show INFO and DEBUG logs, libraries' too.")] = False,
+          ) -> None:
+    ctx.obj = {"verbose": verbose}
+    ctx.call_on_close(configure_logging(verbose))
 
 
 @app.command()
@@ -65,17 +69,21 @@ def ingest(
 
 
 def _print_rows(collection: str, rows) -> None:  # type: ignore[no-untyped-def]
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(title=f"collection {collection}")
     for col in ("document", "pages", "crops", "status", "error"):
         table.add_column(col)
     for r in rows:
         style = "green" if r.status == "indexed" else "red"
         table.add_row(r.filename, str(r.pages), str(r.crops), f"[{style}]{r.status}", r.error or "")
-    console.print(table)
+    Console().print(table)
 
 
 @app.command()
 def search(
+    ctx: typer.Context,
     query: Annotated[str, typer.Argument(help="What to look for.")],
     collection: Annotated[str, typer.Option("--collection", "-c", help="Collection name.")],
     k: Annotated[int, typer.Option("--k", help="Number of results.")] = 5,
@@ -84,25 +92,48 @@ def search(
     tenant: TenantOpt = DEFAULT_TENANT,
 ) -> None:
     """Hybrid search: ranked, located evidence (page, box, kind, text, score)."""
-    from docagent.search import search as run_search
-
-    if mode not in ("hybrid", "sparse", "dense"):
+    if mode not in SEARCH_MODES:
         fail(f"--mode must be hybrid, sparse or dense, not {mode!r}")
+    args = {"tenant": tenant, "collection": collection, "query": query, "k": k, "mode": mode}
     try:
-        results = run_search(load_settings(), tenant, collection, query, k=k, mode=mode)  # type: ignore[arg-type]
+        results = _search(load_settings(), args, warm=not (ctx.obj or {}).get("verbose"))
     except DocagentError as exc:
         fail(exc.message)
     if as_json:
-        keys = ("document_id", "filename", "page", "bbox", "kind", "text", "score")
-        payload = [{key: r.to_json()[key] for key in keys} for r in results]
+        payload = [{key: r[key] for key in RESULT_KEYS} for r in results]
         typer.echo(json.dumps({"results": payload}, ensure_ascii=False))
         return
+    _print_results(results)
+
+
+def _search(settings: Settings, args: dict[str, Any], *, warm: bool) -> list[dict]:
+    """Results as ``SearchResult.to_json()`` dicts, from the warm process when one answers.
+
+    ``--verbose`` searches here, so that the log lines it asks for reach this terminal.
+    """
+    if warm:
+        from docagent.warm.client import call
+
+        served = call(settings, "search", args)
+        if served is not None:
+            return served
+    from docagent.search import search as run_search
+
+    results = run_search(settings, args["tenant"], args["collection"], args["query"],
+                         k=args["k"], mode=args["mode"])
+    return [r.to_json() for r in results]
+
+
+def _print_results(results: list[dict]) -> None:
+    from rich.console import Console
+
+    console = Console()
     if not results:
         console.print("no results")
     for i, r in enumerate(results, 1):
-        snippet = " ".join(r.text.split())[:160]
-        console.print(f"[bold]{i}.[/bold] {r.filename} p.{r.page} {r.kind} {r.bbox} "
-                      f"score={r.score:.4f}\n   {snippet}")
+        snippet = " ".join(r["text"].split())[:160]
+        console.print(f"[bold]{i}.[/bold] {r['filename']} p.{r['page']} {r['kind']} {r['bbox']} "
+                      f"score={r['score']:.4f}\n   {snippet}")
 
 
 if __name__ == "__main__":

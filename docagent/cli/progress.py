@@ -5,11 +5,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-from docagent.ingest import Progress as ProgressFn
+if TYPE_CHECKING:  # docagent.ingest loads PyMuPDF and its layout models: only for the type
+    from docagent.ingest import Progress as ProgressFn
 
 
 @contextmanager
@@ -17,6 +16,9 @@ def ingest_progress() -> Iterator[ProgressFn | None]:
     if not sys.stderr.isatty():
         yield None
         return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     bar = Progress(
         TextColumn("[bold]{task.fields[doc]}"), BarColumn(), MofNCompleteColumn(),
         TextColumn("pages"), TimeElapsedColumn(), console=Console(stderr=True), transient=False,

@@ -1,8 +1,12 @@
-"""The CLI contract: ``ingest`` and ``search`` JSON shapes and exit codes."""
+"""The CLI contract: ``ingest`` and ``search`` JSON shapes, exit codes, start-up and logging."""
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 
 from typer.testing import CliRunner
 
@@ -43,6 +47,7 @@ def test_ingest_exits_non_zero_only_when_nothing_ingested(settings, tmp_path):
 
 
 def test_search_unknown_collection_is_a_clear_error(settings):
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     res = runner.invoke(app, ["search", "--collection", "nope", "질문"])
     assert res.exit_code == 2 and "does not exist" in res.output
 
@@ -52,3 +57,49 @@ def test_search_empty_query_is_rejected(settings, tmp_path, sample_pdf):
     runner.invoke(app, ["ingest", str(tmp_path / "a.pdf"), "--collection", "demo"])
     res = runner.invoke(app, ["search", "--collection", "demo", "   "])
     assert res.exit_code == 2 and "empty" in res.output
+
+
+# Loaded only by the commands that use them (ingest, an in-process search, vlm ...).
+HEAVY = ("torch", "transformers", "sentence_transformers", "pymupdf", "alembic", "faiss",
+         "sqlalchemy", "numpy", "kiwipiepy", "bm25s", "rich")
+
+
+def _loaded_after(code: str) -> list[str]:
+    probe = f"{code}\nimport sys; print(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return out.stdout.splitlines()[-1].split() if out.stdout.strip() else []
+
+
+def test_cli_and_warm_client_imports_are_light():
+    assert _loaded_after("import docagent.cli.main, docagent.warm.client") == []
+
+
+def test_help_loads_nothing_heavy():
+    code = ("import sys; sys.argv = ['docagent', '--help']\nfrom docagent.cli.main import app\n"
+            "try: app()\nexcept SystemExit: pass")
+    assert _loaded_after(code) in ([], ["rich"])  # typer formats help with rich when it can
+
+
+def test_default_tenant_is_the_catalogs():
+    from docagent.catalog import DEFAULT_TENANT
+    from docagent.cli.common import DEFAULT_TENANT as CLI_DEFAULT
+
+    assert CLI_DEFAULT == DEFAULT_TENANT
+
+
+def _search_stderr(home, *flags: str) -> str:
+    shutil.rmtree(home / "indexes")  # the index is rebuilt from the database: bm25s logs DEBUG
+    cmd = [sys.executable, "-m", "docagent.cli.main", *flags, "search", "-c", "demo", "매출액", "--json"]
+    res = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy())
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["results"]
+    return res.stderr
+
+
+def test_library_debug_logs_only_with_verbose(settings, tmp_path, sample_pdf):
+    (tmp_path / "a.pdf").write_bytes(sample_pdf)
+    assert runner.invoke(app, ["ingest", str(tmp_path / "a.pdf"), "--collection", "demo"]).exit_code == 0
+    quiet = _search_stderr(settings.home).splitlines()
+    assert not [line for line in quiet if line.startswith(("DEBUG", "INFO"))], quiet
+    verbose = _search_stderr(settings.home, "-v")
+    assert "DEBUG bm25s:" in verbose
