@@ -13,11 +13,13 @@ BENCHES = {
     "ocr_accuracy": [],
     "retrieval_korquad": [],
     "search_latency": [],
+    "cli_latency": [],
     "extractive_accuracy": [],
     "vlm_throughput": [],
 }
 QUICK = {"retrieval_korquad": ["--articles", "10", "--scan-articles", "2"],
-         "search_latency": ["--crops", "10000", "--queries", "100"]}
+         "search_latency": ["--crops", "10000", "--queries", "100"],
+         "cli_latency": ["--queries", "10", "--first", "2"]}
 
 
 def main() -> int:
