@@ -1,0 +1,272 @@
+"""What a reader knows about a crop beyond its own text: the document's title, the section
+headings above it (across pages) and its caption.
+
+A table on page 2 of a city report holds ``지표 | 2019년 | 2020년 ...`` and numbers, but not
+the city, which only the title on page 1 names; a question that names the city reaches the
+table only if the title travels with it. ``document_context`` reads a document's regions in
+reading order and gives every region its ``CropContext`` and a ``Role``: body regions are
+results; the title, headings and attached captions are context folded into the body regions
+they head, and running heads/feet are furniture. Nothing here reads pixels: it works from the
+region kinds of the layout step, their boxes, texts and word heights (a font-size proxy that
+the text layer and OCR both give).
+
+Title: the first ``title`` region on the first two pages; else the page-1 region set in the
+clearly largest type near the top (the layout model often labels a title ``text`` or
+``page-header``); else the PDF's metadata title; else the file name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import PurePath
+from statistics import median
+
+from indexing.geometry import Box
+from indexing.model import RegionKind
+
+TITLE_PAGES = 2
+MAX_CONTEXT_CHARS = 200  # a "heading" longer than this is a misread paragraph: cut it
+TITLE_SIZE_RATIO = 1.2  # a fallback title is set at least this much larger than the body
+SAME_SIZE = 0.08  # headings whose sizes differ by less than this share are the same level
+CAPTION_GAP = 72.0  # points between a caption and the table or figure it names, at most
+
+FIGURES = frozenset({RegionKind.TABLE, RegionKind.PICTURE, RegionKind.CHART})
+HEADINGS = frozenset({RegionKind.SECTION_HEADER, RegionKind.TITLE})
+FURNITURE = frozenset({RegionKind.PAGE_HEADER, RegionKind.PAGE_FOOTER})
+_CAPTION = re.compile(
+    r"^\s*[<\[(〈《【]?\s*(표|그림|도표|차트|사진|도|Table|Figure|Fig\.?|Chart|Exhibit)"
+    r"\s*[0-9０-９IVXⅠ-Ⅻ]", re.IGNORECASE)
+_NUMBERING = re.compile(r"^\s*(\d+(?:\.\d+)*)[.)]?\s")
+_HEADING_NUMBER = re.compile(r"^\s*(\d+(\.\d+)*\.?|[가-하]\.|[IVXⅠ-Ⅻ]+\.|제\s*\d+\s*[장절관])\s+\S")
+HEADING_MAX_CHARS = 40
+_JUNK_META = re.compile(r"^(untitled|제목 ?없음|microsoft word - .*|document\d*)$", re.IGNORECASE)
+
+
+class Role(StrEnum):
+    BODY = "body"  # a result: evidence that can answer
+    TITLE = "title"
+    HEADING = "heading"
+    CAPTION = "caption"
+    FURNITURE = "furniture"  # running heads and feet, page numbers
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """What context building needs of one region. ``size`` is the median word height in
+    points (0 when the region has no words), a proxy for the font size."""
+
+    page: int
+    kind: RegionKind
+    box: Box
+    text: str
+    size: float = 0.0
+    page_height: float = 842.0
+
+
+@dataclass(frozen=True, slots=True)
+class CropContext:
+    title: str = ""
+    headings: tuple[str, ...] = ()
+    caption: str = ""
+
+    def text(self, parts: Sequence[str] = ("title", "headings", "caption")) -> str:
+        """The context as one text, one line per part (headings joined by ``>``)."""
+        lines = []
+        if "title" in parts and self.title:
+            lines.append(self.title)
+        if "headings" in parts and self.headings:
+            lines.append(" > ".join(self.headings))
+        if "caption" in parts and self.caption:
+            lines.append(self.caption)
+        return "\n".join(lines)
+
+    def to_json(self) -> dict:
+        return {"title": self.title, "headings": list(self.headings), "caption": self.caption}
+
+
+@dataclass(slots=True)
+class DocumentContext:
+    title: str
+    title_source: str  # "layout", "metadata" or "filename"
+    roles: list[Role] = field(default_factory=list)
+    contexts: list[CropContext] = field(default_factory=list)
+
+
+def block_size(heights: Sequence[float]) -> float:
+    return float(median(heights)) if heights else 0.0
+
+
+def document_context(blocks: Sequence[Block], *, filename: str,
+                     metadata_title: str | None = None) -> DocumentContext:
+    """Roles and contexts of ``blocks`` (one document's regions in reading order)."""
+    title_at = _title_block(blocks)
+    if title_at is not None:
+        title, source = _clean(blocks[title_at].text), "layout"
+    elif metadata_title and _clean(metadata_title) and not _JUNK_META.match(metadata_title.strip()):
+        title, source = _clean(metadata_title), "metadata"
+    else:
+        title, source = _title_from_filename(filename), "filename"
+    roles = [_initial_role(i, b, title_at) for i, b in enumerate(blocks)]
+    captions = _attach_captions(blocks, roles)
+    headings = _heading_paths(blocks, roles)
+    used = {h for i, path in enumerate(headings) if roles[i] == Role.BODY for h in path}
+    contexts = []
+    for i in range(len(blocks)):
+        if roles[i] == Role.HEADING and i not in used:
+            roles[i] = Role.BODY  # heads nothing: it is its own evidence
+        texts = tuple(_clean(blocks[h].text) for h in headings[i])
+        contexts.append(CropContext(title, texts, " ".join(captions.get(i, []))))
+    if title_at is not None and not any(r == Role.BODY for r in roles):
+        roles[title_at] = Role.BODY  # a document that is only a title is still findable
+    return DocumentContext(title, source, roles, contexts)
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.split())[:MAX_CONTEXT_CHARS]
+
+
+def _title_from_filename(filename: str) -> str:
+    stem = PurePath(filename).stem
+    return " ".join(re.sub(r"[_\-]+", " ", stem).split())
+
+
+def _body_size(blocks: Sequence[Block]) -> float:
+    sizes = [b.size for b in blocks if b.kind in (RegionKind.TEXT, RegionKind.LIST_ITEM) and b.size]
+    return float(median(sizes)) if sizes else 0.0
+
+
+def _title_block(blocks: Sequence[Block]) -> int | None:
+    for i, b in enumerate(blocks):
+        if b.page > TITLE_PAGES:
+            break
+        if b.kind == RegionKind.TITLE and b.text.strip():
+            return i
+    body = _body_size(blocks)
+    best: int | None = None
+    for i, b in enumerate(blocks):
+        if b.page != 1:
+            if b.page > 1:
+                break
+            continue
+        if not _title_like(b) or (body and b.size < TITLE_SIZE_RATIO * body):
+            continue
+        if best is None or b.size > blocks[best].size * (1 + SAME_SIZE):
+            best = i
+    return best
+
+
+def _title_like(b: Block) -> bool:
+    lines = [ln for ln in b.text.splitlines() if ln.strip()]
+    kinds = (RegionKind.TEXT, RegionKind.SECTION_HEADER, RegionKind.PAGE_HEADER)
+    return (b.kind in kinds and 0 < len(lines) <= 3 and len(b.text) <= MAX_CONTEXT_CHARS
+            and b.size > 0 and b.box.y0 < 0.5 * b.page_height
+            and not _NUMBERING.match(b.text))  # "1. 개요" is a section, not the title
+
+
+def _initial_role(i: int, b: Block, title_at: int | None) -> Role:
+    if i == title_at:
+        return Role.TITLE
+    if b.kind in FURNITURE:
+        return Role.FURNITURE
+    if b.kind in HEADINGS and b.text.strip():
+        return Role.HEADING
+    return Role.BODY
+
+
+def is_caption(b: Block) -> bool:
+    """A caption region, or a short text that reads like one (``표 1. ...``, ``그림 2 ...``)."""
+    if b.kind == RegionKind.CAPTION:
+        return bool(b.text.strip())
+    return b.kind in (RegionKind.TEXT, RegionKind.LIST_ITEM, RegionKind.SECTION_HEADER) \
+        and looks_like_caption(b.text)
+
+
+def looks_like_caption(text: str) -> bool:
+    return len(text) <= MAX_CONTEXT_CHARS and bool(_CAPTION.match(text))
+
+
+def looks_like_heading(text: str) -> bool:
+    """One short numbered line (``3. 주요 지표``, ``가. 목적``, ``제2장 ...``), not a sentence."""
+    text = text.strip()
+    return (len(text) <= HEADING_MAX_CHARS and "\n" not in text and bool(_HEADING_NUMBER.match(text))
+            and not text.endswith(("다.", "다", ".")))
+
+
+def _attach_captions(blocks: Sequence[Block], roles: list[Role]) -> dict[int, list[str]]:
+    """Captions by the index of the table or figure they name (nearest on the same page)."""
+    out: dict[int, list[str]] = {}
+    for i, b in enumerate(blocks):
+        if roles[i] not in (Role.BODY, Role.HEADING) or not is_caption(b):
+            continue
+        target = _nearest_figure(blocks, i)
+        if target is not None:
+            roles[i] = Role.CAPTION
+            out.setdefault(target, []).append(_clean(b.text))
+    return out
+
+
+def _nearest_figure(blocks: Sequence[Block], i: int) -> int | None:
+    cap = blocks[i].box
+    best, best_gap = None, CAPTION_GAP
+    for j, b in enumerate(blocks):
+        if b.page != blocks[i].page or b.kind not in FIGURES:
+            continue
+        if min(cap.x1, b.box.x1) - max(cap.x0, b.box.x0) <= 0:
+            continue  # side by side: not its caption
+        gap = max(b.box.y0 - cap.y1, cap.y0 - b.box.y1, 0.0)
+        if gap < best_gap:
+            best, best_gap = j, gap
+    return best
+
+
+def _heading_paths(blocks: Sequence[Block], roles: list[Role]) -> list[tuple[int, ...]]:
+    """For each block, the headings above it (outermost first), as block indices.
+
+    Headings nest by reading order and size. A body block hangs under the closest heading
+    above it on its page that shares its column (x overlap), because the layout model reads
+    two-column pages row by row as often as column by column; a block with no such heading
+    continues the section open where its page began.
+    """
+    stack: list[int] = []
+    parents: dict[int, tuple[int, ...]] = {}
+    page_start: dict[int, tuple[int, ...]] = {}
+    for i, b in enumerate(blocks):
+        page_start.setdefault(b.page, tuple(stack))
+        if roles[i] == Role.HEADING:
+            while stack and not _outranks(blocks[stack[-1]], b):
+                stack.pop()
+            parents[i] = tuple(stack)
+            stack.append(i)
+    paths: list[tuple[int, ...]] = []
+    for i, b in enumerate(blocks):
+        if i in parents:
+            paths.append(parents[i])
+            continue
+        above = [h for h in parents if blocks[h].page == b.page and blocks[h].box.y1 <= b.box.y0 + 2
+                 and min(blocks[h].box.x1, b.box.x1) > max(blocks[h].box.x0, b.box.x0)]
+        if above:
+            h = max(above, key=lambda h: (blocks[h].box.y1, h))
+            paths.append(parents[h] + (h,))
+        else:
+            paths.append(page_start[b.page])
+    return paths
+
+
+def _outranks(parent: Block, child: Block) -> bool:
+    """Whether heading ``parent`` is a level above ``child``: set larger, or the same size
+    with a shallower number (``1.`` over ``1.2``)."""
+    if parent.size and child.size:
+        if parent.size > child.size * (1 + SAME_SIZE):
+            return True
+        if child.size > parent.size * (1 + SAME_SIZE):
+            return False
+    a, b = _depth(parent.text), _depth(child.text)
+    return a is not None and b is not None and a < b
+
+
+def _depth(text: str) -> int | None:
+    m = _NUMBERING.match(text)
+    return m.group(1).count(".") + 1 if m else None

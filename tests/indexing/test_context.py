@@ -1,0 +1,100 @@
+"""Context building: the document title, heading paths across pages, captions, roles."""
+
+from __future__ import annotations
+
+from indexing.context import Block, Role, document_context, is_caption
+from indexing.geometry import Box, Space
+from indexing.model import RegionKind as K
+
+
+def block(page: int, kind: K, y: float, text: str, size: float = 10.0, x0: float = 72.0,
+          x1: float = 520.0, height: float = 14.0) -> Block:
+    return Block(page, kind, Box(x0, y, x1, y + height, Space.PAGE), text, size)
+
+
+def report() -> list[Block]:
+    """Three pages: a title, numbered sections of two levels, a captioned table and chart."""
+    return [
+        block(1, K.TEXT, 60, "부산 도시 현황 보고서 2024", size=20.0),
+        block(1, K.SECTION_HEADER, 120, "1. 개요", size=14.0),
+        block(1, K.TEXT, 150, "본 시의 인구는 꾸준히 늘었다.", size=10.0),
+        block(1, K.SECTION_HEADER, 200, "1.1 연혁", size=12.0),
+        block(1, K.TEXT, 230, "본 시는 1914년에 설치되었다.", size=10.0),
+        block(1, K.PAGE_FOOTER, 800, "- 1 -", size=8.0),
+        block(2, K.SECTION_HEADER, 60, "2. 주요 지표", size=14.0),
+        block(2, K.CAPTION, 100, "표 1. 연도별 주요 지표", size=10.0),
+        block(2, K.TABLE, 120, "| 지표 | 2019년 |", size=10.0, height=200.0),
+        block(3, K.TEXT, 60, "연도별 관광객 수를 나타낸다.", size=10.0),
+        block(3, K.PICTURE, 100, "2019 2020 1,204 1,310", size=7.0, height=300.0),
+        block(3, K.TEXT, 410, "그림 1. 연도별 관광객 수", size=10.0),
+    ]
+
+
+def test_title_comes_from_the_largest_type_on_page_one():
+    ctx = document_context(report(), filename="busan.pdf", metadata_title="Untitled")
+    assert (ctx.title, ctx.title_source) == ("부산 도시 현황 보고서 2024", "layout")
+    assert ctx.roles[0] == Role.TITLE
+    assert all(c.title == ctx.title for c in ctx.contexts)
+
+
+def test_a_title_region_wins_and_metadata_then_filename_are_fallbacks():
+    blocks = [block(1, K.TEXT, 60, "작은 글씨"), block(2, K.TITLE, 60, "제2장 본문 제목"),
+              block(2, K.TEXT, 90, "본문")]
+    assert document_context(blocks, filename="x.pdf").title == "제2장 본문 제목"
+    flat = [block(1, K.TEXT, 60, "본문 한 줄"), block(1, K.TEXT, 90, "본문 두 줄")]
+    meta = document_context(flat, filename="x.pdf", metadata_title="2023년 사업보고서")
+    assert (meta.title, meta.title_source) == ("2023년 사업보고서", "metadata")
+    named = document_context(flat, filename="fund_report-2023-09.pdf", metadata_title="Untitled")
+    assert (named.title, named.title_source) == ("fund report 2023 09", "filename")
+
+
+def test_heading_paths_nest_by_size_and_carry_across_pages():
+    ctx = document_context(report(), filename="busan.pdf")
+    assert ctx.contexts[2].headings == ("1. 개요",)
+    assert ctx.contexts[4].headings == ("1. 개요", "1.1 연혁")
+    assert ctx.contexts[8].headings == ("2. 주요 지표",)  # the sibling replaced 1. and 1.1
+    assert ctx.contexts[10].headings == ("2. 주요 지표",)  # page 3 is still under section 2
+    assert ctx.roles[1] == ctx.roles[3] == ctx.roles[6] == Role.HEADING
+
+
+def test_same_size_headings_nest_by_their_numbers():
+    blocks = [block(1, K.SECTION_HEADER, 60, "1. 개요", size=12.0),
+              block(1, K.SECTION_HEADER, 90, "1.1 목적", size=12.0),
+              block(1, K.TEXT, 120, "본문"),
+              block(1, K.SECTION_HEADER, 150, "2. 현황", size=12.0),
+              block(1, K.TEXT, 180, "본문 둘")]
+    ctx = document_context(blocks, filename="x.pdf")
+    assert ctx.contexts[2].headings == ("1. 개요", "1.1 목적")
+    assert ctx.contexts[4].headings == ("2. 현황",)
+
+
+def test_captions_attach_to_the_nearest_table_or_figure_and_leave_the_results():
+    ctx = document_context(report(), filename="busan.pdf")
+    assert ctx.contexts[8].caption == "표 1. 연도별 주요 지표"  # a caption region above
+    assert ctx.contexts[10].caption == "그림 1. 연도별 관광객 수"  # a text line below, read as one
+    assert ctx.roles[7] == ctx.roles[11] == Role.CAPTION
+    assert ctx.roles[9] == Role.BODY  # an ordinary sentence near the chart stays a result
+    assert ctx.roles[5] == Role.FURNITURE
+
+
+def test_a_caption_far_from_any_figure_or_beside_it_stays_a_result():
+    blocks = [block(1, K.TEXT, 60, "표 1. 외딴 표제"),
+              block(1, K.TABLE, 600, "| a |", height=100.0),
+              block(1, K.CAPTION, 420, "그림 9. 옆 칸", x0=400.0, x1=560.0),
+              block(1, K.PICTURE, 400, "", x0=72.0, x1=300.0, height=100.0)]
+    ctx = document_context(blocks, filename="x.pdf")
+    assert ctx.roles[0] == Role.BODY and ctx.contexts[2].caption == ""
+    assert ctx.roles[2] == Role.BODY  # side by side with the picture, not under it
+
+
+def test_a_heading_with_nothing_under_it_is_its_own_evidence():
+    blocks = [block(1, K.TEXT, 60, "본문"), block(1, K.SECTION_HEADER, 700, "부록 없음", size=14.0)]
+    ctx = document_context(blocks, filename="x.pdf")
+    assert ctx.roles[1] == Role.BODY
+
+
+def test_caption_patterns():
+    for text in ("표 1. 매출", "<표 2> 현황", "그림 3 추이", "Table 4: sales", "Figure 1. A", "Fig. 2"):
+        assert is_caption(block(1, K.TEXT, 0, text)), text
+    for text in ("표를 보면 알 수 있다", "그림자", "Tables are nice"):
+        assert not is_caption(block(1, K.TEXT, 0, text)), text
