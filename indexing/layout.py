@@ -13,10 +13,13 @@ recursive XY cut. A page where nothing is found becomes one whole-page region.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from statistics import median
 
 import pymupdf
 
+from indexing.context import looks_like_caption, looks_like_heading
+from indexing.figures import Figure
 from indexing.geometry import Box, Space
 from indexing.model import Region, RegionKind
 from indexing.ocr import OcrLine
@@ -105,26 +108,28 @@ def renumber(regions: list[Region]) -> list[Region]:
 
 # -- regions for scanned pages ----------------------------------------------------------------
 
-def blocks_from_lines(line_boxes: list[Box]) -> list[list[int]]:
+def blocks_from_lines(line_boxes: list[Box], texts: Sequence[str] | None = None) -> list[list[int]]:
     """Group OCR line boxes (in any order) into blocks; returns line indices per block.
 
     Two lines share a block when the second starts within about one line height below the
     first, overlaps it horizontally, and has a similar height (a title stays apart from the
-    paragraph under it).
+    paragraph under it). With the lines' ``texts``, a line that reads as a numbered heading or
+    a caption stands alone: OCR line heights differ too little to tell them from the body.
     """
+    alone = {i for i, t in enumerate(texts or ()) if looks_like_heading(t) or looks_like_caption(t)}
     order = sorted(range(len(line_boxes)), key=lambda i: (line_boxes[i].y0, line_boxes[i].x0))
     blocks: list[list[int]] = []
-    tails: list[Box] = []  # each block's last line
+    tails: list[int] = []  # each block's last line
     for i in order:
         box = line_boxes[i]
         for b, tail in enumerate(tails):
-            if _continues(tail, box):
+            if i not in alone and tail not in alone and _continues(line_boxes[tail], box):
                 blocks[b].append(i)
-                tails[b] = box
+                tails[b] = i
                 break
         else:
             blocks.append([i])
-            tails.append(box)
+            tails.append(i)
     return blocks
 
 
@@ -136,10 +141,18 @@ def _continues(tail: Box, line: Box) -> bool:
     return -0.5 * h < gap < 1.0 * h and overlap > 0.2 * min(tail.width, line.width) and similar
 
 
-def block_kind(block_boxes: list[Box], body_height: float) -> RegionKind:
-    """A block of one or two lines set clearly larger than the body text is a heading."""
+def block_kind(block_boxes: list[Box], body_height: float, text: str = "") -> RegionKind:
+    """A block of one or two lines set clearly larger than the body text is a heading; so is
+    one short numbered line without a colon (OCR line heights barely tell a bold heading from
+    the body; a colon marks a list item: ``가. 제품명 : ...``). A line that reads ``표 1. ...``
+    is a caption."""
     height = median(b.height for b in block_boxes)
+    if len(block_boxes) == 1 and looks_like_caption(text):
+        return RegionKind.CAPTION
     if len(block_boxes) <= 2 and height > 1.35 * body_height:
+        return RegionKind.SECTION_HEADER
+    if len(block_boxes) == 1 and looks_like_heading(text) and ":" not in text \
+            and height > 0.8 * body_height:
         return RegionKind.SECTION_HEADER
     return RegionKind.TEXT
 
@@ -176,10 +189,14 @@ def _split(regions: list[Region], axis: str) -> list[list[Region]]:
     return groups
 
 
-def scan_regions(lines: list[OcrLine], grids: list[RuledGrid], width: float, height: float) -> list[Region]:
-    """Regions of a scanned page: ruled tables, then blocks of the OCR lines outside them."""
-    regions: list[Region] = []
-    outside = [ln for ln in lines if not any(ln.box.overlap_ratio(g.box) > 0.5 for g in grids)]
+def scan_regions(lines: list[OcrLine], grids: list[RuledGrid], width: float, height: float,
+                 figures: Sequence[Figure] = ()) -> list[Region]:
+    """Regions of a scanned page: ruled tables, figures with their labels, then blocks of the
+    other OCR lines."""
+    regions: list[Region] = [_figure_region(fig, lines) for fig in figures]
+    labels = {i for fig in figures for i in fig.lines}
+    outside = [ln for i, ln in enumerate(lines) if i not in labels
+               and not any(ln.box.overlap_ratio(g.box) > 0.5 for g in grids)]
     for grid in grids:
         words = [w for line in lines for w in line.words if w.box.overlap_ratio(grid.box) > 0.5]
         table = table_from_grid(grid, words)
@@ -187,14 +204,22 @@ def scan_regions(lines: list[OcrLine], grids: list[RuledGrid], width: float, hei
                               table=table))
     body = sorted(line.height for line in outside)
     body_height = body[len(body) // 2] if body else 0.0
-    for block in blocks_from_lines([line.box for line in outside]):
+    for block in blocks_from_lines([line.box for line in outside], [line.text for line in outside]):
         block_lines = [outside[i] for i in block]
         box = block_lines[0].box
         for line in block_lines[1:]:
             box = box.union(line.box)
-        kind = block_kind([line.box for line in block_lines], body_height)
+        kind = block_kind([line.box for line in block_lines], body_height,
+                          "\n".join(line.text for line in block_lines))
         regions.append(Region(kind, box, text="\n".join(line.text for line in block_lines),
                               words=[w for line in block_lines for w in line.words]))
     if not regions:  # ink but no text: a picture, or text Tesseract could not read
         regions = [Region(RegionKind.PICTURE, Box(0.0, 0.0, width, height, Space.PAGE))]
     return reading_order(regions)
+
+
+def _figure_region(fig: Figure, lines: list[OcrLine]) -> Region:
+    """A figure's labels read top to bottom, left to right, as its text."""
+    taken = sorted((lines[i] for i in fig.lines), key=lambda ln: (round(ln.box.y0 / 4), ln.box.x0))
+    return Region(RegionKind.PICTURE, fig.box, text="\n".join(ln.text for ln in taken),
+                  words=[w for ln in taken for w in ln.words])

@@ -29,7 +29,7 @@ from functools import partial
 import pymupdf
 from PIL import Image
 
-from indexing import layout, tables, textlayer
+from indexing import figures, layout, tables, textlayer
 from indexing.model import PageRecord, RegionKind, TextSource, Word
 from indexing.ocr import OcrUnavailableError, ocr_image
 from indexing.render import (
@@ -178,7 +178,8 @@ class _Run:
             rec.warnings.append(f"OCR unavailable: {exc}")
             rec.regions = [layout.whole_page_region(rec.width, rec.height)]
             return
-        rec.regions = layout.scan_regions(result.lines, st.grids, rec.width, rec.height)
+        found = figures.find_figures(clean, st.scan_dpi, result.lines, st.grids, rec.size)
+        rec.regions = layout.scan_regions(result.lines, st.grids, rec.width, rec.height, found)
 
     def _release(self, pages: Iterable[PageRecord]) -> Iterator[PageRecord]:
         """Last stage: drop the page's working state so memory stays flat over a long document."""
