@@ -110,7 +110,7 @@ def measure(settings, questions: list[str]) -> dict:
 def measure_check(settings, n: int) -> dict:
     from docagent.db.models import Collection
     from docagent.db.session import session_scope
-    from docagent.indexes import db_crop_ids, db_summary, open_index
+    from docagent.indexes import db_summary, db_unit_ids, open_index
     from indexing.search import Fingerprint
 
     full, summary = [], []
@@ -119,7 +119,7 @@ def measure_check(settings, n: int) -> dict:
         index = open_index(settings, s, coll)
         for _ in range(n):
             t0 = time.perf_counter()
-            same_ids = index.fingerprint() == Fingerprint.of_ids(db_crop_ids(s, coll.id))
+            same_ids = index.fingerprint() == Fingerprint.of_ids(db_unit_ids(s, coll.id))
             full.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
             same_summary = index.summary() == db_summary(s, coll.id)

@@ -1,9 +1,9 @@
 """Keep each collection's search index in step with the database.
 
-The database assigns crop ids and stores each crop's sparse terms and vector, so it is the
-source of truth. Writes go database-first (commit), index-second (save). An index found
-behind or ahead of the database after a crash is rebuilt from the stored terms and vectors;
-nothing is re-read or re-embedded.
+The database assigns passage ids (the index's units: crops, table rows, pages, documents) and
+stores each one's sparse terms and vector, so it is the source of truth. Writes go
+database-first (commit), index-second (save). An index found behind or ahead of the database
+after a crash is rebuilt from the stored terms and vectors; nothing is re-read or re-embedded.
 
 Indexes are cached per process and reloaded when another process saved a newer manifest. How
 "in step" is checked follows what the moment already costs:
@@ -11,7 +11,7 @@ Indexes are cached per process and reloaded when another process saved a newer m
 - when an index is loaded from disk, and after a write, the full id fingerprint against every
   id the database holds (O(n), like the load or write itself);
 - on every other query, the index's ``IdSummary`` against the same aggregates computed by the
-  database in one statement over the partial index ``ix_crops_indexed`` (no crop row is read).
+  database in one statement over the index ``ix_passages_collection_id`` (no row is read).
   Another process's commit changes the aggregates at once, so a query never trusts a stale
   cache: new crops are picked up by the reload or, before that process saved its index, by a
   rebuild.
@@ -25,14 +25,15 @@ from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from docagent.db.models import Collection, Crop
+from docagent.db.models import Collection, Passage
+from docagent.passages import unit_of
 from docagent.settings import Settings
 from indexing.embedders import Embedder, get_embedder
 from indexing.search import MANIFEST, CollectionIndex, Fingerprint, IdSummary
+from indexing.units import Unit
 
 log = logging.getLogger(__name__)
 _REBUILD_BATCH = 2000
@@ -47,24 +48,27 @@ def embedder_for(spec: str) -> Embedder:
     return get_embedder(spec)
 
 
-def db_crop_ids(session: Session, collection_id: str) -> list[int]:
-    """Ids of the collection's crops that belong in the index (those with a vector)."""
-    stmt = select(Crop.id).where(Crop.collection_id == collection_id, Crop.vector.is_not(None))
-    return list(session.scalars(stmt))
+def db_unit_ids(session: Session, collection_id: str) -> list[int]:
+    """Ids of the collection's passages: every one belongs in the index."""
+    return list(session.scalars(select(Passage.id).where(Passage.collection_id == collection_id)))
 
 
 def db_summary(session: Session, collection_id: str) -> IdSummary:
-    """``IdSummary`` of the collection's indexable crop ids, aggregated by the database.
+    """``IdSummary`` of the collection's passage ids, aggregated by the database.
 
     Plain 64-bit integer arithmetic on SQLite and PostgreSQL (see ``IdSummary``); SQLite's
     sum() would only overflow past 2^63, far beyond what autoincremented ids add up to.
     """
+    return IdSummary.of_aggregates(*session.execute(summary_statement(collection_id)).one())
+
+
+def summary_statement(collection_id: str) -> Select:
+    """The one aggregate statement ``db_summary`` runs (tests EXPLAIN it)."""
     prime = IdSummary.SQUARE_PRIME
-    residue = Crop.id % prime
-    stmt = select(
-        func.count(), func.sum(Crop.id), func.max(Crop.id), func.sum((residue * residue) % prime)
-    ).where(Crop.collection_id == collection_id, Crop.vector.is_not(None))
-    return IdSummary.of_aggregates(*session.execute(stmt).one())
+    residue = Passage.id % prime
+    return select(
+        func.count(), func.sum(Passage.id), func.max(Passage.id), func.sum((residue * residue) % prime)
+    ).where(Passage.collection_id == collection_id)
 
 
 def open_index(settings: Settings, session: Session, collection: Collection) -> CollectionIndex:
@@ -82,7 +86,7 @@ def open_index(settings: Settings, session: Session, collection: Collection) -> 
 def _ensure_in_step(session: Session, collection: Collection, index: CollectionIndex, *,
                     full: bool) -> None:
     if full:
-        in_step = index.fingerprint() == Fingerprint.of_ids(db_crop_ids(session, collection.id))
+        in_step = index.fingerprint() == Fingerprint.of_ids(db_unit_ids(session, collection.id))
     else:
         in_step = index.summary() == db_summary(session, collection.id)
     if not in_step:
@@ -121,39 +125,46 @@ def _manifest_stamp(directory: Path) -> _Stamp:
     return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
+def rebuild_collection(settings: Settings, session: Session, collection: Collection) -> CollectionIndex:
+    """Rebuild the collection's index from the database whatever its state, and save it."""
+    with _lock:
+        index, _ = _load(settings, collection)
+        rebuild_index(session, collection, index)
+        return index
+
+
 def rebuild_index(session: Session, collection: Collection, index: CollectionIndex) -> None:
-    ids: list[int] = []
-    terms: list[list[str]] = []
-    vectors: list[np.ndarray] = []
-    for crop_id, crop_terms, vector in _stored_rows(session, collection.id):
-        ids.append(crop_id)
-        terms.append(crop_terms or [])
-        vectors.append(np.frombuffer(vector, dtype=np.float32))
-    matrix = np.vstack(vectors) if vectors else np.zeros((0, collection.embedding_dim), np.float32)
-    index.rebuild(ids, terms, matrix)
+    index.rebuild_units(list(_stored_units(session, collection.id)))
     save_index(index)
 
 
-def _stored_rows(session: Session, collection_id: str) -> Iterator[tuple[int, list | None, bytes]]:
+def _stored_units(session: Session, collection_id: str) -> Iterator[Unit]:
+    """Every passage of the collection as an index unit, streamed in id order."""
+    links = session.execute(
+        select(Passage.id, Passage.level, Passage.page_id, Passage.document_id)
+        .where(Passage.collection_id == collection_id, Passage.level.in_(("page", "document")))
+    ).all()
+    page_unit = {r.page_id: r.id for r in links if r.level == "page"}
+    doc_unit = {r.document_id: r.id for r in links if r.level == "document"}
     stmt = (
-        select(Crop.id, Crop.terms, Crop.vector)
-        .where(Crop.collection_id == collection_id, Crop.vector.is_not(None))
-        .order_by(Crop.id)
+        select(Passage.id, Passage.level, Passage.terms, Passage.context_terms, Passage.vector,
+               Passage.crop_id, Passage.page_id, Passage.document_id)
+        .where(Passage.collection_id == collection_id)
+        .order_by(Passage.id)
         .execution_options(yield_per=_REBUILD_BATCH)
     )
-    for row in session.execute(stmt):
-        yield row.id, row.terms, row.vector
+    for r in session.execute(stmt):
+        yield unit_of(r, page_unit, doc_unit)  # type: ignore[arg-type]
 
 
-def add_to_index(settings: Settings, session: Session, collection: Collection, ids: list[int],
-                 terms: list[list[str]], vectors: np.ndarray) -> None:
-    """Add crops whose rows are committed, then verify the index against the database."""
+def add_to_index(settings: Settings, session: Session, collection: Collection,
+                 units: list[Unit]) -> None:
+    """Add units whose rows are committed, then verify the index against the database."""
     with _lock:
         index, _ = _load(settings, collection)
         present = set(index.ids().tolist())
-        new = [i for i, crop_id in enumerate(ids) if crop_id not in present]
+        new = [u for u in units if u.id not in present]
         if new:
-            index.add([ids[i] for i in new], [terms[i] for i in new], vectors[new])
+            index.add_units(new)
             save_index(index)
         _ensure_in_step(session, collection, index, full=True)
-

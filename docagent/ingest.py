@@ -15,23 +15,33 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-import numpy as np
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from docagent.catalog import get_or_create_collection, get_or_create_tenant
 from docagent.db.migrate import upgrade
-from docagent.db.models import Collection, Crop, Document, DocumentStatus, Job, JobStatus, Page
+from docagent.db.models import (
+    Collection,
+    Crop,
+    Document,
+    DocumentStatus,
+    Job,
+    JobStatus,
+    Page,
+    Passage,
+)
 from docagent.db.session import session_scope
 from docagent.indexes import add_to_index, embedder_for
 from docagent.intake import Upload
 from docagent.pagewriter import PageWriter
+from docagent.passages import units_of
 from docagent.settings import Settings
 from docagent.store import FileStore, sha256_hex
 from indexing.errors import BadInputError
 from indexing.pagepool import DocumentPages, PagePool
 from indexing.pipeline import PipelineOptions
 from indexing.sources import DocumentSource, SourceLimits, open_source
+from indexing.units import Unit
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +183,7 @@ class Ingestor:
         try:
             out.source = open_source(self.store.get(digest), out.filename, limits)
             out.kind, out.n_pages = str(out.source.kind), out.source.page_count
+            out.metadata_title = (out.source.document.metadata or {}).get("title") or None
             out.pages = pool.submit(out.source, in_process=lone and out.n_pages <= 1)
         except Exception as exc:
             out.fail(exc)
@@ -207,23 +218,24 @@ class Ingestor:
             return
         try:
             with session_scope(self.settings.database_url) as s:
-                add_to_index(self.settings, s, s.get_one(Collection, done.collection_id), *added)
+                add_to_index(self.settings, s, s.get_one(Collection, done.collection_id), added)
         except Exception:  # the document is committed; the index is rebuilt when next opened
             log.exception("index update after %s failed; it will be rebuilt from the database", done.filename)
 
-    def _write(self, done: _Read) -> tuple[list[int], list[list[str]], np.ndarray]:
+    def _write(self, done: _Read) -> list[Unit]:
         assert done.writer is not None
         with session_scope(self.settings.database_url) as s:
             doc = s.get_one(Document, done.doc_id)
             doc.kind, doc.page_count = done.kind, done.n_pages
-            crops = done.writer.write(s, doc)
+            doc.metadata_title = done.metadata_title
+            crops, passages = done.writer.write(s, doc)
             doc.crop_count = len(crops)
             doc.status = DocumentStatus.INDEXED
             s.flush()
-            indexed = [c for c in crops if c.vector is not None]
-            return [c.id for c in indexed], [c.terms or [] for c in indexed], done.writer.vector_matrix(indexed)
+            return units_of(passages)
 
     def _clear_partial(self, s: Session, doc: Document) -> None:
+        s.execute(delete(Passage).where(Passage.document_id == doc.id))
         s.execute(delete(Crop).where(Crop.document_id == doc.id))
         s.execute(delete(Page).where(Page.document_id == doc.id))
 
@@ -245,6 +257,7 @@ class _Read:
     collection_id: str
     kind: str | None = None
     n_pages: int = 0
+    metadata_title: str | None = None
     writer: PageWriter | None = None
     source: DocumentSource | None = None
     pages: DocumentPages | None = None

@@ -1,29 +1,26 @@
-"""Collect a document's processed pages and write them as Page and Crop rows.
+"""Collect a document's processed pages and write them as Page, Crop and Passage rows.
 
 Images go to the file store as pages arrive (content-addressed, so a crash leaves at worst an
-unreferenced blob); rows, sparse terms and vectors are made in one go at the end, where
+unreferenced blob); rows, context, sparse terms and vectors are made in one go at the end,
+where the whole document is known (a title on page 1 is context for a table on page 2) and
 tokenising and embedding in batches is cheapest.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-import numpy as np
 from sqlalchemy.orm import Session
 
-from docagent.db.models import Crop, Document, Page
+from docagent.db.models import Crop, Document, Page, Passage
+from docagent.passages import analyzer, write_passages
 from docagent.store import FileStore
 from indexing.embedders import Embedder
 from indexing.model import PageRecord, Region
+from indexing.passages import PassageOptions
 from indexing.render import encode_images
-from indexing.tokenize import KoreanAnalyzer
 
-
-@lru_cache(maxsize=1)
-def analyzer() -> KoreanAnalyzer:
-    return KoreanAnalyzer()
+__all__ = ["PageWriter", "analyzer"]
 
 
 @dataclass(slots=True)
@@ -34,9 +31,11 @@ class _PendingPage:
 
 
 class PageWriter:
-    def __init__(self, store: FileStore, embedder: Embedder) -> None:
+    def __init__(self, store: FileStore, embedder: Embedder,
+                 options: PassageOptions | None = None) -> None:
         self.store = store
         self.embedder = embedder
+        self.options = options
         self._pages: list[_PendingPage] = []
 
     @property
@@ -55,39 +54,24 @@ class PageWriter:
             r.encoded = None
         self._pages.append(_PendingPage(page, image_sha, crop_shas))
 
-    def write(self, s: Session, doc: Document) -> list[Crop]:
-        """Add the document's Page and Crop rows to ``s`` and flush, so crops get their ids."""
+    def write(self, s: Session, doc: Document) -> tuple[list[Crop], list[Passage]]:
+        """Add the document's Page, Crop and Passage rows to ``s`` and flush (ids assigned)."""
         crops: list[Crop] = []
+        pages: list[Page] = []
         for pending in self._pages:
             rec = pending.record
             page = Page(document_id=doc.id, number=rec.number, width=rec.width, height=rec.height,
                         text_source=rec.text_source, image_sha256=pending.image_sha, image_dpi=rec.dpi,
                         warnings=rec.warnings or None)
             s.add(page)
+            pages.append(page)
             for region, sha in zip(rec.regions, pending.crop_shas, strict=True):
                 crop = _crop_row(doc, region, sha, rec.text_source)
                 crop.page = page
                 crops.append(crop)
-        self._attach_terms_and_vectors(crops)
         s.add_all(crops)
         s.flush()
-        return crops
-
-    def _attach_terms_and_vectors(self, crops: list[Crop]) -> None:
-        searchable = [c for c in crops if c.text.strip()]
-        if not searchable:
-            return
-        texts = [c.text for c in searchable]
-        terms = analyzer().index_terms_batch(texts)
-        vectors = self.embedder.encode(texts)
-        for crop, crop_terms, vec in zip(searchable, terms, vectors, strict=True):
-            crop.terms = crop_terms
-            crop.vector = np.asarray(vec, dtype=np.float32).tobytes()
-
-    def vector_matrix(self, crops: list[Crop]) -> np.ndarray:
-        if not crops:
-            return np.zeros((0, self.embedder.dim), np.float32)
-        return np.vstack([np.frombuffer(c.vector, dtype=np.float32) for c in crops if c.vector])
+        return crops, write_passages(s, doc, pages, crops, self.embedder, self.options)
 
 
 def _crop_row(doc: Document, region: Region, image_sha: str | None, text_source: str) -> Crop:

@@ -1,29 +1,32 @@
-"""One collection's search index: BM25 terms + FAISS vectors + a manifest, in one directory.
+"""One collection's search index: BM25 terms + FAISS vectors over units, and a manifest.
 
-The database is the source of truth for ids: this module never invents one. After a crash, or
-whenever in doubt, the caller compares ``index.fingerprint()`` with ``Fingerprint.of_ids`` of
-the database's Crop ids and calls ``rebuild`` when they differ (index behind or ahead). Reading
-every id is O(n) per check; ``IdSummary`` is a weaker summary made of aggregates a database
-computes itself in one query (count, sum, max, sum of squares mod a prime), so a caller can
-compare ``index.summary()`` with it on every query and keep the full check for opens and writes.
+Units are crops, table rows, pages and documents (``indexing.passages``), each under an id the
+database assigned: this module never invents one. After a crash, or whenever in doubt, the
+caller compares ``index.fingerprint()`` (or the cheaper ``summary()``) with the database's
+unit ids (``indexing.idsets``) and calls ``rebuild`` when they differ.
 
 Layout of a collection directory::
 
     manifest.json        written last; names the generation below, the id fingerprint and summary
-    vectors-<g>.faiss    the VectorIndex of generation g
-    sparse-<g>/          the SparseIndex of generation g
+    vectors-<g>.faiss    the VectorIndex of generation g (crop and row units with a vector)
+    sparse-<g>/          BM25F over crop units and their parts: own text and context fields
+    pages-<g>/           BM25 over page units
+    documents-<g>/       BM25 over document units
+    units-<g>.npy        which crop, page and document each unit belongs to
 
 ``save`` writes generation g+1 next to g and then atomically replaces the manifest, so a crash
-mid-save leaves the manifest pointing at the complete generation g (which the fingerprint check
-then finds behind the database). The previous generation is kept one more save, so a reader that
-read the old manifest a moment ago can still open its files; older ones are deleted.
+mid-save leaves the manifest pointing at the complete generation g. The previous generation is
+kept one more save, so a reader that read the old manifest a moment ago can still open its
+files; older ones are deleted.
 
-Search: each signal is asked for ``max(50, 4k)`` candidates, then fused with reciprocal rank
-fusion; dense candidates with similarity <= 0 are dropped. With the offline hash embedder,
-fusing does not beat BM25 alone on KorQuAD (MRR 0.821 fused at weight 0.5 against 0.825; both
-signals are lexical); pass ``dense_weight=embedder.fusion_weight`` so the weaker signal counts
-less. At 10k passages (1024 dims, one core) a hybrid query takes about 2.8 ms with the flat
-index and 0.9 ms with HNSW, plus about 2 ms to analyse and embed the query.
+A crop unit (and each row, column or chart point of it) is scored by BM25F over two fields,
+its own terms and its context's (``indexing.bm25f``), the context weighted ``Fusion.context``.
+
+Search: BM25F and the dense index are each asked for ``max(50, 4k)`` crop and row units, fused
+by reciprocal rank (dense candidates with similarity <= 0 dropped); rows fold into their crop
+(the crop keeps its best unit). With ``Fusion.page``/``document`` weights, each candidate's page and document
+are scored among the page and document units and added (by rank, or by max-normalised score),
+and the crops of the best pages join the candidates. Measured weights: ``bench.retrieval``.
 """
 
 from __future__ import annotations
@@ -33,20 +36,30 @@ import os
 import shutil
 import tempfile
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
+from indexing.bm25f import FieldedBM25, FieldedIndexError
 from indexing.errors import IndexingError
-from indexing.fusion import reciprocal_rank_fusion
+from indexing.fusion import DEFAULT_K, reciprocal_rank_fusion
+from indexing.idsets import Fingerprint, IdSetError, IdSummary
+from indexing.passages import LEVELS, PARTS
 from indexing.sparse import SparseIndex, SparseIndexError
+from indexing.units import NONE, Unit, UnitTable, UnitTableError
 from indexing.vector_index import Kind, VectorIndex, VectorIndexError
 
+__all__ = ["MANIFEST", "CollectionIndex", "CollectionIndexError", "Fingerprint", "Hit",
+           "IdSummary", "IndexMismatchError", "Fusion", "Unit"]
+
 MANIFEST = "manifest.json"
-_FORMAT = 1
-_MASK64 = (1 << 64) - 1
+_FORMAT = 2  # 1: crops only, no unit table (read as a mismatch: rebuilt from the database)
+# BM25 indexes of pages and documents by name, and the level each holds; crop units (and their
+# rows, columns and points) are in the fielded index, "sparse".
+_SPARSE_LEVELS = {"pages": ("page",), "documents": ("document",)}
+_FIELDED = ("crop", *PARTS)
 
 Mode = Literal["hybrid", "sparse", "dense"]
 
@@ -60,95 +73,41 @@ class IndexMismatchError(CollectionIndexError):
 
 
 @dataclass(frozen=True, slots=True)
-class Fingerprint:
-    """Order-independent summary of an id set: count, sum and xor of mixed ids (both mod 2^64).
+class Fusion:
+    """How the signals of a search combine. ``context``: the BM25F weight of a crop's context
+    field beside its own text. ``page``/``document``: how much the crop's page and document
+    matching the question count, added by reciprocal rank (``method="rrf"``, constant ``k``)
+    or by score divided by the best score (``"score"``, the crop's own fused score normalised
+    alike); the crops on the ``expand_pages`` best pages become candidates too."""
 
-    Adding or removing any id changes it; two different sets share one only by accident of a
-    64-bit hash.
-    """
+    context: float = 1.0
+    page: float = 0.0
+    document: float = 0.0
+    method: Literal["rrf", "score"] = "rrf"
+    k: float = DEFAULT_K
+    expand_pages: int = 3
 
-    count: int
-    id_sum: int
-    id_xor: int
+    def __post_init__(self) -> None:
+        if min(self.context, self.page, self.document) < 0 or self.method not in ("rrf", "score"):
+            raise CollectionIndexError(f"bad fusion settings: {self}")
 
-    @classmethod
-    def of_ids(cls, ids: Sequence[int] | np.ndarray) -> Fingerprint:
-        array = np.asarray(ids, dtype=np.int64).reshape(-1)
-        if len(np.unique(array)) != len(array):
-            raise CollectionIndexError("Fingerprint.of_ids: ids must be unique")
-        as_u64 = array.view(np.uint64)
-        id_sum = int(as_u64.sum(dtype=np.uint64)) & _MASK64 if len(array) else 0
-        id_xor = int(np.bitwise_xor.reduce(_mix64(as_u64))) if len(array) else 0
-        return cls(count=len(array), id_sum=id_sum, id_xor=id_xor)
-
-    def to_json(self) -> dict[str, int]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, int]) -> Fingerprint:
-        return cls(count=int(data["count"]), id_sum=int(data["id_sum"]), id_xor=int(data["id_xor"]))
-
-
-@dataclass(frozen=True, slots=True)
-class IdSummary:
-    """Order-independent summary of an id set that SQL aggregates reproduce exactly.
-
-    For positive 64-bit ids: ``count``, ``id_sum`` (mod 2^64), ``id_max`` (0 when empty) and
-    ``square_sum``, the sum of ``((id % SQUARE_PRIME) * (id % SQUARE_PRIME)) % SQUARE_PRIME``.
-    Every term stays below 2^62, so SQLite and PostgreSQL evaluate it in plain 64-bit integers.
-    Adding or removing ids changes count; since databases hand out increasing ids, a set that
-    lost some ids and gained as many new ones shows in max or sum, and squares catch the rest
-    short of a collision mod a prime.
-    """
-
-    SQUARE_PRIME = 2_147_483_647  # 2^31 - 1
-
-    count: int
-    id_sum: int
-    id_max: int
-    square_sum: int
-
-    @classmethod
-    def of_ids(cls, ids: Sequence[int] | np.ndarray) -> IdSummary:
-        array = np.asarray(ids, dtype=np.int64).reshape(-1)
-        if not len(array):
-            return cls(count=0, id_sum=0, id_max=0, square_sum=0)
-        residues = array % cls.SQUARE_PRIME
-        return cls(
-            count=len(array),
-            id_sum=int(array.view(np.uint64).sum(dtype=np.uint64)),
-            id_max=int(array.max()),
-            square_sum=int(((residues * residues) % cls.SQUARE_PRIME).sum()),
-        )
-
-    @classmethod
-    def of_aggregates(
-        cls, count: int, id_sum: int | None, id_max: int | None, square_sum: int | None
-    ) -> IdSummary:
-        """From SQL ``count``, ``sum``, ``max`` and sum of squares (NULL over no rows)."""
-        return cls(
-            count=int(count),
-            id_sum=int(id_sum or 0) & _MASK64,
-            id_max=int(id_max or 0),
-            square_sum=int(square_sum or 0),
-        )
-
-    def to_json(self) -> dict[str, int]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, int]) -> IdSummary:
-        return cls(**{k: int(data[k]) for k in ("count", "id_sum", "id_max", "square_sum")})
+    @property
+    def levels(self) -> bool:
+        return self.page > 0 or self.document > 0
 
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """One search result. Ranks are 1-based positions in each signal's list, None if absent."""
+    """One crop found. Ranks are 1-based positions in each list, None if absent; ``unit`` is
+    the crop's best unit (a row unit when a table row matched best)."""
 
     id: int
     score: float
     sparse_rank: int | None
     dense_rank: int | None
+    unit: int | None = None
+    page_rank: int | None = None
+    document_rank: int | None = None
 
 
 class CollectionIndex:
@@ -159,26 +118,21 @@ class CollectionIndex:
         self.embedder_name = embedder_name
         self.dim = dim
         self.kind: Kind = kind
-        self._sparse = SparseIndex()
+        self._fielded = FieldedBM25()
+        self._sparse = {name: SparseIndex() for name in _SPARSE_LEVELS}
         self._vectors = VectorIndex(dim, kind)
+        self._units = UnitTable()
         self._generation = 0
         self._dirty = False
         self._summary: IdSummary | None = None  # cached: the caller asks on every query
 
     @classmethod
-    def open(
-        cls,
-        directory: Path,
-        embedder_name: str,
-        dim: int,
-        *,
-        kind: Kind = "flat",
-        on_mismatch: Literal["raise", "reset"] = "raise",
-    ) -> CollectionIndex:
+    def open(cls, directory: Path, embedder_name: str, dim: int, *, kind: Kind = "flat",
+             on_mismatch: Literal["raise", "reset"] = "raise") -> CollectionIndex:
         """Open the index in ``directory``, or an empty one if none was saved there yet.
 
         ``kind`` applies to a new or rebuilt index. A stored index built with another embedder
-        or dimension, or one that cannot be read, raises ``IndexMismatchError``; with
+        or dimension, in an older format, or unreadable, raises ``IndexMismatchError``; with
         ``on_mismatch="reset"`` it opens empty instead (its fingerprint then tells the caller to
         rebuild from the database; the old files go at the next save).
         """
@@ -197,10 +151,11 @@ class CollectionIndex:
         return index
 
     def __len__(self) -> int:
-        return len(self._vectors)
+        return len(self._units)
 
     def ids(self) -> np.ndarray:
-        return self._vectors.ids()
+        """Every unit id, all levels."""
+        return self._units.ids()
 
     def fingerprint(self) -> Fingerprint:
         return Fingerprint.of_ids(self.ids())
@@ -210,39 +165,66 @@ class CollectionIndex:
             self._summary = IdSummary.of_ids(self.ids())
         return self._summary
 
+    # -- writing -------------------------------------------------------------------------
+
     def add(self, ids: Sequence[int], terms: Sequence[Sequence[str]], vectors: np.ndarray) -> None:
-        """Index new crops: ``terms[i]`` and ``vectors[i]`` belong to ``ids[i]``."""
-        id_list = [int(i) for i in ids]
-        self._check_batch(id_list, terms, vectors)
-        present = np.isin(np.asarray(id_list, dtype=np.int64), self.ids())
+        """Index crops as crop units: ``terms[i]`` and ``vectors[i]`` belong to ``ids[i]``."""
+        self.add_units(_crop_units(ids, terms, vectors, self.dim))
+
+    def add_units(self, units: Sequence[Unit]) -> None:
+        """Index new units of any level; checked whole first, so a bad batch changes nothing."""
+        units = list(units)
+        self._check_units(units)
+        present = np.isin(np.asarray([u.id for u in units], dtype=np.int64), self.ids())
         if present.any():
-            already = [i for i, p in zip(id_list, present, strict=True) if p]
+            already = [u.id for u, p in zip(units, present, strict=True) if p]
             raise CollectionIndexError(f"add: ids already indexed: {already[:10]}")
-        # Checked above, so neither call fails half-way and the two halves stay in step.
         self._summary = None  # dropped first: a stale one must never outlive a change
-        self._vectors.add(id_list, vectors)
-        self._sparse.add(id_list, terms)
-        self._dirty = True
+        self._apply(units)
 
     def remove(self, ids: Sequence[int]) -> int:
-        """Remove crops by id (unknown ids are ignored); returns how many were indexed."""
+        """Remove units by id (unknown ids are ignored); returns how many were indexed."""
         id_list = [int(i) for i in ids]
         self._summary = None
-        removed = self._vectors.remove(id_list)
-        self._sparse.remove(id_list)
+        removed = int(np.isin(self.ids(), np.asarray(id_list, dtype=np.int64)).sum())
+        self._vectors.remove(id_list)
+        self._fielded.remove(id_list)
+        for sparse in self._sparse.values():
+            sparse.remove(id_list)
+        self._units.remove(id_list)
         self._dirty = self._dirty or removed > 0
         return removed
 
-    def rebuild(
-        self, ids: Sequence[int], terms: Sequence[Sequence[str]], vectors: np.ndarray
-    ) -> None:
-        """Replace the whole content with the database's (call ``save`` afterwards)."""
-        id_list = [int(i) for i in ids]
-        self._check_batch(id_list, terms, vectors)
+    def rebuild(self, ids: Sequence[int], terms: Sequence[Sequence[str]], vectors: np.ndarray) -> None:
+        """Replace the whole content with crop units (call ``save`` afterwards)."""
+        self.rebuild_units(_crop_units(ids, terms, vectors, self.dim))
+
+    def rebuild_units(self, units: Sequence[Unit]) -> None:
+        """Replace the whole content with the database's units (call ``save`` afterwards)."""
+        units = list(units)
+        self._check_units(units)
         self._summary = None
-        self._sparse = SparseIndex.build(id_list, terms)
+        self._fielded = FieldedBM25()
+        self._sparse = {name: SparseIndex() for name in _SPARSE_LEVELS}
         self._vectors = VectorIndex(self.dim, self.kind)
-        self._vectors.add(id_list, vectors)
+        self._units = UnitTable()
+        self._apply(units)
+
+    def _apply(self, units: list[Unit]) -> None:
+        with_vector = [u for u in units if u.vector is not None]
+        if with_vector:
+            self._vectors.add([u.id for u in with_vector],
+                              np.vstack([np.asarray(u.vector, np.float32).reshape(1, -1)
+                                         for u in with_vector]))
+        crops = [u for u in units if u.level in _FIELDED]
+        if crops:
+            self._fielded.add([u.id for u in crops], [list(u.terms) for u in crops],
+                              [list(u.context_terms) for u in crops])
+        for name, levels in _SPARSE_LEVELS.items():
+            chosen = [u for u in units if u.level in levels]
+            if chosen:
+                self._sparse[name].add([u.id for u in chosen], [list(u.terms) for u in chosen])
+        self._units.add(units)
         self._dirty = True
 
     def save(self) -> None:
@@ -250,91 +232,135 @@ class CollectionIndex:
         if not self._dirty and (self.directory / MANIFEST).exists():
             return
         self.directory.mkdir(parents=True, exist_ok=True)
-        generation = self._generation + 1
-        vectors_name, sparse_name = f"vectors-{generation}.faiss", f"sparse-{generation}"
-        self._vectors.save(self.directory / vectors_name)
-        self._sparse.save(self.directory / sparse_name)
+        g = self._generation + 1
+        names = {"vectors": f"vectors-{g}.faiss", "units": f"units-{g}.npy", "sparse": f"sparse-{g}",
+                 **{name: f"{name}-{g}" for name in _SPARSE_LEVELS}}
+        self._vectors.save(self.directory / names["vectors"])
+        self._fielded.save(self.directory / names["sparse"])
+        for name, sparse in self._sparse.items():
+            sparse.save(self.directory / names[name])
+        self._units.save(self.directory / names["units"])
         manifest = {
-            "format": _FORMAT,
-            "embedder": self.embedder_name,
-            "dim": self.dim,
-            "kind": self._vectors.kind,
-            "generation": generation,
-            "vectors": vectors_name,
-            "sparse": sparse_name,
-            "count": len(self),
-            "fingerprint": self.fingerprint().to_json(),
-            "summary": self.summary().to_json(),
+            "format": _FORMAT, "embedder": self.embedder_name, "dim": self.dim,
+            "kind": self._vectors.kind, "generation": g, **names, "count": len(self),
+            "fingerprint": self.fingerprint().to_json(), "summary": self.summary().to_json(),
         }
         _write_json_atomic(self.directory / MANIFEST, manifest)
-        self._generation = generation
+        self._generation = g
         self._dirty = False
-        self._delete_old_generations(keep={generation, generation - 1})
+        self._delete_old_generations(keep={g, g - 1})
 
-    def search(
-        self,
-        query_terms: Sequence[str],
-        query_vector: np.ndarray | None,
-        k: int,
-        mode: Mode = "hybrid",
-        dense_weight: float = 1.0,
-    ) -> list[Hit]:
-        """The ``k`` best crops. ``score`` is BM25 (sparse), cosine (dense) or RRF (hybrid)."""
+    # -- searching -----------------------------------------------------------------------
+
+    def search(self, query_terms: Sequence[str], query_vector: np.ndarray | None, k: int,
+               mode: Mode = "hybrid", dense_weight: float = 1.0,
+               fusion: Fusion | None = None) -> list[Hit]:
+        """The ``k`` best crops. ``score`` is BM25 (sparse), cosine (dense) or RRF (hybrid);
+        with page and document weights, the fused score of ``fusion.method``."""
         if mode not in ("hybrid", "sparse", "dense"):
             raise CollectionIndexError(f"unknown search mode {mode!r}")
         if k <= 0:
             return []
+        fusion = fusion or Fusion()
         depth = max(50, 4 * k)
-        sparse = self._sparse.search(query_terms, depth) if mode != "dense" else []
-        dense = self._dense_candidates(query_vector, depth) if mode != "sparse" else []
-        sparse_rank = {doc_id: r for r, (doc_id, _) in enumerate(sparse, start=1)}
-        dense_rank = {doc_id: r for r, (doc_id, _) in enumerate(dense, start=1)}
-        if mode == "hybrid":
-            ranked = reciprocal_rank_fusion(
-                [[i for i, _ in sparse], [i for i, _ in dense]], weights=[1.0, dense_weight]
-            )
+        sparse = self._fielded.search(query_terms, depth, fusion.context) if mode != "dense" else []
+        dense = self._dense_candidates(query_vector, depth) \
+            if mode == "dense" or (mode == "hybrid" and dense_weight > 0) else []
+        if mode == "hybrid" and dense:
+            ranked = reciprocal_rank_fusion([[i for i, _ in sparse], [i for i, _ in dense]],
+                                            weights=[1.0, dense_weight])
         else:
-            ranked = sparse if mode == "sparse" else dense
-        return [
-            Hit(
-                id=doc_id,
-                score=score,
-                sparse_rank=sparse_rank.get(doc_id),
-                dense_rank=dense_rank.get(doc_id),
-            )
-            for doc_id, score in ranked[:k]
-        ]
+            ranked = dense if mode == "dense" else sparse
+        crops = self._fold_rows(ranked)
+        ranks = ({u: r for r, (u, _) in enumerate(sparse, 1)}, {u: r for r, (u, _) in enumerate(dense, 1)})
+        if fusion.levels and mode != "dense":
+            return self._with_levels(crops, query_terms, fusion, ranks)[:k]
+        return [Hit(crop, score, ranks[0].get(unit), ranks[1].get(unit), unit)
+                for crop, unit, score in crops[:k]]
 
-    # -- internals -----------------------------------------------------------------------
+    def _fold_rows(self, ranked: list[tuple[int, float]]) -> list[tuple[int, int, float]]:
+        """Unit ranking -> (crop, best unit, score) in order, each crop once."""
+        seen: set[int] = set()
+        out = []
+        for unit, score in ranked:
+            crop = self._units.links(unit)[0]
+            if crop != NONE and crop not in seen:
+                seen.add(crop)
+                out.append((crop, unit, score))
+        return out
+
+    def _with_levels(self, crops: list[tuple[int, int, float]], terms: Sequence[str],
+                     fusion: Fusion, ranks: tuple[dict[int, int], dict[int, int]]) -> list[Hit]:
+        depth = max(50, 4 * len(crops))
+        pages = self._sparse["pages"].search(terms, depth) if fusion.page else []
+        docs = self._sparse["documents"].search(terms, depth) if fusion.document else []
+        page_at, doc_at = _rank_map(pages), _rank_map(docs)
+        best_pages = [u for u, _ in pages[: fusion.expand_pages]]
+        crop_at = {crop: (r, unit, score) for r, (crop, unit, score) in enumerate(crops, 1)}
+        candidates = list(crop_at) + [c for c in self._units.crops_on_pages(best_pages)
+                                      if c not in crop_at]
+        value = _rrf_values if fusion.method == "rrf" else _score_values
+        crop_value = value([(c, r, s) for c, (r, _, s) in crop_at.items()], fusion.k)
+        page_value, doc_value = value(_ranked(pages), fusion.k), value(_ranked(docs), fusion.k)
+        hits = []
+        for crop in candidates:
+            _, unit, _ = crop_at.get(crop, (None, None, 0.0))
+            page, doc = self._units.crop_links(crop)
+            score = crop_value.get(crop, 0.0) + fusion.page * page_value.get(page, 0.0) \
+                + fusion.document * doc_value.get(doc, 0.0)
+            hits.append(Hit(crop, score, ranks[0].get(unit), ranks[1].get(unit), unit,
+                            page_at.get(page), doc_at.get(doc)))
+        hits.sort(key=lambda h: (-h.score, crop_at.get(h.id, (len(crops) + 1,))[0], h.id))
+        return hits
 
     def _dense_candidates(self, vector: np.ndarray | None, depth: int) -> list[tuple[int, float]]:
         if vector is None:
             raise CollectionIndexError("dense and hybrid search need a query vector")
         if np.asarray(vector).size != self.dim:
             raise CollectionIndexError(
-                f"query vector has {np.asarray(vector).size} values, index dimension is {self.dim}"
-            )
+                f"query vector has {np.asarray(vector).size} values, index dimension is {self.dim}")
         # A similarity <= 0 means nothing in common (or a blank query): not a candidate.
         return [(i, s) for i, s in self._vectors.search(vector, depth) if s > 0]
 
-    def _check_batch(
-        self, ids: list[int], terms: Sequence[Sequence[str]], vectors: np.ndarray
-    ) -> None:
-        shape = np.shape(vectors)
-        if len(ids) == 0 and (len(terms) or (len(shape) and shape[0])):
-            raise CollectionIndexError("no ids but terms or vectors given")
-        if len(terms) != len(ids) or (len(ids) and shape[0] != len(ids)):
-            raise CollectionIndexError(
-                f"{len(ids)} ids, {len(terms)} term lists and {shape[0] if shape else 0} vectors"
-            )
-        if len(ids) and (len(shape) != 2 or shape[1] != self.dim):
-            raise CollectionIndexError(f"vectors must have shape (n, {self.dim}), got {shape}")
+    # -- internals -----------------------------------------------------------------------
+
+    def _check_units(self, units: list[Unit]) -> None:
+        ids = [u.id for u in units]
         if len(set(ids)) != len(ids):
             raise CollectionIndexError("the same id appears twice in one batch")
-        if any(isinstance(t, str) for t in terms):
-            raise CollectionIndexError("each crop's terms must be a list of strings, not a string")
+        for u in units:
+            if isinstance(u.terms, str):
+                raise CollectionIndexError("each unit's terms must be a list of strings, not a string")
+            if u.vector is not None and np.asarray(u.vector).size != self.dim:
+                raise CollectionIndexError(
+                    f"vectors must have shape (n, {self.dim}), got one of {np.asarray(u.vector).size}")
+            if u.level not in LEVELS:
+                raise CollectionIndexError(f"unit {u.id}: unknown level {u.level!r}")
 
     def _load(self, manifest_path: Path) -> None:
+        manifest = self._read_manifest(manifest_path)
+        try:
+            vectors = VectorIndex.load(self.directory / manifest["vectors"], dim=self.dim)
+            fielded = FieldedBM25.load(self.directory / manifest["sparse"])
+            sparse = {name: SparseIndex.load(self.directory / manifest[name]) for name in _SPARSE_LEVELS}
+            units = UnitTable.load(self.directory / manifest["units"])
+            expected = Fingerprint.from_json(manifest["fingerprint"])
+            summary = IdSummary.of_ids(units.ids())
+            expected_summary = IdSummary.from_json(manifest.get("summary") or summary.to_json())
+        except (OSError, KeyError, TypeError, ValueError, VectorIndexError, SparseIndexError,
+                FieldedIndexError, UnitTableError, IdSetError) as exc:
+            raise IndexMismatchError(f"cannot read the index in {self.directory}: {exc}") from exc
+        held = np.concatenate([fielded.ids(), *(s.ids() for s in sparse.values())])
+        if (Fingerprint.of_ids(units.ids()) != expected or summary != expected_summary
+                or Fingerprint.of_ids(held) != expected
+                or not np.isin(vectors.ids(), units.ids()).all()):
+            raise IndexMismatchError(f"index files in {self.directory} disagree with the manifest")
+        self._vectors, self._sparse, self._units, self._summary = vectors, sparse, units, summary
+        self._fielded = fielded
+        self.kind = vectors.kind
+        self._generation = int(manifest["generation"])
+
+    def _read_manifest(self, manifest_path: Path) -> dict:
         try:
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
@@ -343,32 +369,17 @@ class CollectionIndex:
         if stored != (self.embedder_name, self.dim):
             raise IndexMismatchError(
                 f"index in {self.directory} was built with embedder {stored[0]!r} (dim "
-                f"{stored[1]}), not {self.embedder_name!r} (dim {self.dim}); rebuild it"
-            )
-        try:
-            vectors = VectorIndex.load(self.directory / manifest["vectors"], dim=self.dim)
-            sparse = SparseIndex.load(self.directory / manifest["sparse"])
-            expected = Fingerprint.from_json(manifest["fingerprint"])
-            summary = IdSummary.of_ids(vectors.ids())
-            # Manifests written before summaries existed have none; the fingerprint suffices.
-            expected_summary = IdSummary.from_json(manifest.get("summary") or summary.to_json())
-        except (KeyError, TypeError, ValueError, VectorIndexError, SparseIndexError) as exc:
-            raise IndexMismatchError(f"cannot read the index in {self.directory}: {exc}") from exc
-        if (
-            Fingerprint.of_ids(vectors.ids()) != expected
-            or Fingerprint.of_ids(sparse.ids()) != expected
-            or summary != expected_summary
-        ):
-            raise IndexMismatchError(f"index files in {self.directory} disagree with the manifest")
-        self._vectors, self._sparse, self._summary = vectors, sparse, summary
-        self.kind = vectors.kind
-        self._generation = int(manifest["generation"])
+                f"{stored[1]}), not {self.embedder_name!r} (dim {self.dim}); rebuild it")
+        if manifest.get("format") != _FORMAT:
+            raise IndexMismatchError(
+                f"index in {self.directory} has format {manifest.get('format')!r}, not {_FORMAT}")
+        return manifest
 
     def _delete_old_generations(self, keep: set[int]) -> None:
         for entry in self.directory.iterdir():
             generation = _generation_of(entry.name)
             # Dot-prefixed temp files of an interrupted save are garbage too (one writer).
-            leftover = entry.name.startswith((".vectors-", ".sparse-"))
+            leftover = entry.name.startswith(tuple(f".{p}-" for p in _PREFIXES))
             if leftover or (generation is not None and generation not in keep):
                 if entry.is_dir():
                     shutil.rmtree(entry, ignore_errors=True)
@@ -376,11 +387,49 @@ class CollectionIndex:
                     entry.unlink(missing_ok=True)
 
 
+_PREFIXES = {"vectors": ".faiss", "units": ".npy", "sparse": "", **{name: "" for name in _SPARSE_LEVELS}}
+
+
+def _crop_units(ids: Sequence[int], terms: Sequence[Sequence[str]], vectors: np.ndarray,
+                dim: int) -> list[Unit]:
+    shape = np.shape(vectors)
+    if len(ids) == 0 and (len(terms) or (len(shape) and shape[0])):
+        raise CollectionIndexError("no ids but terms or vectors given")
+    if len(terms) != len(ids) or (len(ids) and shape[0] != len(ids)):
+        raise CollectionIndexError(
+            f"{len(ids)} ids, {len(terms)} term lists and {shape[0] if shape else 0} vectors")
+    if len(ids) and (len(shape) != 2 or shape[1] != dim):
+        raise CollectionIndexError(f"vectors must have shape (n, {dim}), got {shape}")
+    if any(isinstance(t, str) for t in terms):
+        raise CollectionIndexError("each crop's terms must be a list of strings, not a string")
+    return [Unit(int(i), "crop", t, vectors[n]) for n, (i, t) in enumerate(zip(ids, terms, strict=True))]
+
+
+def _rank_map(ranked: list[tuple[int, float]]) -> dict[int, int]:
+    return {unit: r for r, (unit, _) in enumerate(ranked, 1)}
+
+
+def _ranked(ranked: list[tuple[int, float]]) -> list[tuple[int, int, float]]:
+    return [(unit, r, score) for r, (unit, score) in enumerate(ranked, 1)]
+
+
+def _rrf_values(items: list[tuple[int, int, float]], k: float) -> dict[int, float]:
+    """(id, rank, score) -> 1 / (k + rank)."""
+    return {i: 1.0 / (k + rank) for i, rank, _ in items}
+
+
+def _score_values(items: list[tuple[int, int, float]], _k: float) -> dict[int, float]:
+    """(id, rank, score) -> score / best score."""
+    best = max((score for _, _, score in items), default=0.0)
+    return {i: score / best for i, _, score in items} if best > 0 else {}
+
+
 def _generation_of(name: str) -> int | None:
-    """The generation number in ``vectors-<g>.faiss`` or ``sparse-<g>``, else None."""
-    for prefix, suffix in (("vectors-", ".faiss"), ("sparse-", "")):
+    """The generation number in a generation file's name (``sparse-<g>``, ...), else None."""
+    for prefix, suffix in _PREFIXES.items():
+        prefix += "-"
         if name.startswith(prefix) and name.endswith(suffix):
-            number = name[len(prefix) : len(name) - len(suffix)]
+            number = name[len(prefix): len(name) - len(suffix)]
             if number.isdigit():
                 return int(number)
     return None
@@ -393,15 +442,6 @@ def _stored_generation(manifest_path: Path) -> int:
     except (OSError, ValueError, AttributeError, TypeError):
         names = [_generation_of(p.name) for p in manifest_path.parent.iterdir()]
         return max([g for g in names if g is not None], default=0)
-
-
-def _mix64(values: np.ndarray) -> np.ndarray:
-    """splitmix64 finaliser: spreads each id's bits so xor-ing ids does not cancel patterns."""
-    with np.errstate(over="ignore"):
-        z = values + np.uint64(0x9E3779B97F4A7C15)
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        return z ^ (z >> np.uint64(31))
 
 
 def _write_json_atomic(path: Path, data: dict[str, object]) -> None:

@@ -94,16 +94,19 @@ class SparseIndex:
         """The ``k`` best (id, score) pairs, best first; only documents sharing a term score."""
         if k <= 0:
             return []
+        # A repeated query term counts once (in ``scores``): the query is a set of terms.
+        return top_k(self.scores(query_terms), self._row_ids, k)
+
+    def scores(self, query_terms: Sequence[str]) -> np.ndarray:
+        """The BM25 score of every document for the query, aligned with ``ids()``."""
         self._refresh()
         if self._bm25 is None:
-            return []
+            return np.zeros(len(self._row_ids), dtype=np.float32)
         vocab = self._bm25.vocab_dict  # type: ignore[attr-defined]
-        # A repeated query term counts once: the query is a set of terms, as in classic BM25.
         token_ids = list(dict.fromkeys(vocab[t] for t in query_terms if t and t in vocab))
         if not token_ids:
-            return []
-        scores = self._bm25.get_scores_from_ids(token_ids)  # type: ignore[attr-defined]
-        return _top_k(scores, self._row_ids, k)
+            return np.zeros(len(self._row_ids), dtype=np.float32)
+        return np.asarray(self._bm25.get_scores_from_ids(token_ids))  # type: ignore[attr-defined]
 
     def save(self, directory: str | Path) -> None:
         """Write the index to ``directory`` (replacing it): built in a sibling temp directory,
@@ -214,7 +217,7 @@ class _PackedTerms:
         return cls(vocab, np.load(directory / "tokens.npy"), np.load(directory / "offsets.npy"))
 
 
-def _top_k(scores: np.ndarray, row_ids: np.ndarray, k: int) -> list[tuple[int, float]]:
+def top_k(scores: np.ndarray, row_ids: np.ndarray, k: int) -> list[tuple[int, float]]:
     """Best ``k`` positive scores as (id, score), best first; ties broken by lower row."""
     positive = np.flatnonzero(scores > 0)
     if len(positive) > k:

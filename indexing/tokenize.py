@@ -73,6 +73,12 @@ CONTENT_TAGS = frozenset(
     }
 )
 
+# Question words: they say what is asked, not what the answer's passage contains, and a rare
+# one ("가운데", "among") outranked the passage that answers (bench.retrieval). Dropped from
+# queries only, with the bigrams they would make.
+QUERY_STOPWORDS = frozenset({"얼마", "얼마나", "무엇", "누구", "언제", "어디", "어떻", "어떠", "왜",
+                             "가운데"})
+
 _HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?:\D|$))")
 
@@ -152,6 +158,21 @@ class KoreanAnalyzer:
     def index_terms(self, text: str) -> list[str]:
         """The default BM25 terms: morphemes plus prefixed Hangul bigrams."""
         return self.terms(text) + _prefixed_bigrams(text)
+
+    def query_terms(self, text: str) -> list[str]:
+        """``index_terms`` of a question, without its question words (``QUERY_STOPWORDS``)."""
+        if not text.strip():
+            return []
+        tokens = get_kiwi().tokenize(text)
+        kept = [t for t in tokens if t.form not in QUERY_STOPWORDS]
+        masked = list(text)
+        for t in tokens:
+            if t.form in QUERY_STOPWORDS:
+                masked[t.start : t.start + t.len] = " " * t.len
+        return _content_terms(kept) + _prefixed_bigrams("".join(masked))
+
+    def query_terms_batch(self, texts: list[str]) -> list[list[str]]:
+        return [self.query_terms(t) for t in texts]
 
     def index_terms_batch(self, texts: list[str]) -> list[list[str]]:
         """``index_terms`` of many texts; use the same function for documents and queries."""

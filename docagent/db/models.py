@@ -1,9 +1,11 @@
 """SQLAlchemy 2 models. Every row below Tenant carries ``tenant_id`` so queries can be scoped.
 
-Crop ids are integers assigned by the database; the FAISS index stores exactly these ids, so
-the database is the source of truth and an index can always be rebuilt from it. A partial index
-on the crops that have a vector lets the per-query consistency check aggregate their ids
-without reading the rows.
+A Crop keeps its own text and, in ``context``, what it is indexed with besides (document
+title, heading path, caption). What the search index holds are Passages: crop, table-row, page
+and document units with their indexed text, sparse terms and vector, under integer ids the
+database assigns. The index stores exactly these ids, so the database is the source of truth
+and an index can always be rebuilt from it; an index on (collection, id) lets the per-query
+consistency check aggregate a collection's passage ids without reading the rows.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -98,6 +99,9 @@ class Document(Base):
     status: Mapped[str] = mapped_column(String(20), default=DocumentStatus.QUEUED)
     error: Mapped[str | None] = mapped_column(Text)
     error_code: Mapped[str | None] = mapped_column(String(50))
+    title: Mapped[str | None] = mapped_column(Text)  # as resolved for context (indexing.context)
+    title_source: Mapped[str | None] = mapped_column(String(20))  # layout | metadata | filename
+    metadata_title: Mapped[str | None] = mapped_column(Text)  # the file's own, kept for reindexing
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
     collection: Mapped[Collection] = relationship(back_populates="documents")
@@ -129,17 +133,8 @@ class Page(Base):
     )
 
 
-# The crops that belong in the search index, by collection: their id aggregates come from the
-# index alone (SQLite keeps the rowid in every index; PostgreSQL can scan index-only).
-INDEXED_CROPS = "vector IS NOT NULL"
-
-
 class Crop(Base):
     __tablename__ = "crops"
-    __table_args__ = (
-        Index("ix_crops_indexed", "collection_id", "id",
-              sqlite_where=text(INDEXED_CROPS), postgresql_where=text(INDEXED_CROPS)),
-    )
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     tenant_id: Mapped[str] = mapped_column(String(32), index=True)
     collection_id: Mapped[str] = mapped_column(
@@ -160,13 +155,48 @@ class Crop(Base):
     words: Mapped[list | None] = mapped_column(JSON)  # [[x0, y0, x1, y1, text], ...] page points
     table: Mapped[dict | None] = mapped_column(JSON)  # Table.to_dict()
     image_sha256: Mapped[str | None] = mapped_column(String(64))
-    terms: Mapped[list | None] = mapped_column(JSON)  # sparse terms, kept to rebuild BM25
-    vector: Mapped[bytes | None] = mapped_column(LargeBinary)  # float32, kept to rebuild FAISS
+    context: Mapped[dict | None] = mapped_column(JSON)  # CropContext.to_json(): title, headings, caption
+    role: Mapped[str | None] = mapped_column(String(20))  # indexing.context.Role
 
     page: Mapped[Page] = relationship(back_populates="crops")
 
     @property
     def bbox(self) -> list[float]:
+        return [round(self.x0, 2), round(self.y0, 2), round(self.x1, 2), round(self.y1, 2)]
+
+
+class Passage(Base):
+    """One unit of the search index: a crop, a table row, a page or a whole document."""
+
+    __tablename__ = "passages"
+    # Id aggregates per collection come from this index alone (SQLite keeps the rowid in
+    # every index; PostgreSQL can scan index-only).
+    __table_args__ = (Index("ix_passages_collection_id", "collection_id", "id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(32), index=True)
+    collection_id: Mapped[str] = mapped_column(ForeignKey("collections.id", ondelete="CASCADE"))
+    document_id: Mapped[str] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    page_id: Mapped[int | None] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"))
+    crop_id: Mapped[int | None] = mapped_column(
+        ForeignKey("crops.id", ondelete="CASCADE"), index=True
+    )
+    level: Mapped[str] = mapped_column(String(10))  # crop | row | page | document
+    row: Mapped[int | None] = mapped_column(Integer)  # table row index (row units)
+    x0: Mapped[float | None] = mapped_column(Float)  # the row's box (row units), page points
+    y0: Mapped[float | None] = mapped_column(Float)
+    x1: Mapped[float | None] = mapped_column(Float)
+    y1: Mapped[float | None] = mapped_column(Float)
+    text: Mapped[str] = mapped_column(Text, default="")  # what was indexed: context + own text
+    terms: Mapped[list] = mapped_column(JSON)  # sparse terms of its own text, kept to rebuild BM25
+    context_terms: Mapped[list | None] = mapped_column(JSON)  # of its context (crop and row units)
+    vector: Mapped[bytes | None] = mapped_column(LargeBinary)  # float32, kept to rebuild FAISS
+
+    @property
+    def box(self) -> list[float] | None:
+        if self.x0 is None or self.y0 is None or self.x1 is None or self.y1 is None:
+            return None
         return [round(self.x0, 2), round(self.y0, 2), round(self.x1, 2), round(self.y1, 2)]
 
 

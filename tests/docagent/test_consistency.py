@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import delete, select
 
 import docagent.indexes
-from docagent.db.models import Collection, Crop, Document
+from docagent.db.models import Collection, Crop, Document, Passage
 from docagent.db.session import session_scope
 from docagent.ingest import Ingestor
 from docagent.intake import Upload
@@ -35,7 +35,7 @@ def _raw_index(settings) -> CollectionIndex:
 
 def _db_ids(settings) -> set[int]:
     with session_scope(settings.database_url) as s:
-        return set(s.scalars(select(Crop.id).where(Crop.vector.is_not(None))))
+        return set(s.scalars(select(Passage.id)))
 
 
 def test_index_ids_are_database_ids(settings, sample_pdf):
@@ -53,7 +53,7 @@ def test_crash_after_commit_before_index_save_is_repaired(settings, sample_pdf, 
         raise Killed
 
     with monkeypatch.context() as m, pytest.raises(Killed):
-        m.setattr(CollectionIndex, "add", killed)  # dies between the commit and the index
+        m.setattr(CollectionIndex, "add_units", killed)  # dies between the commit and the index
         _ingest(settings, ("b.pdf", sample_pdf))
     assert set(_raw_index(settings).ids().tolist()) < _db_ids(settings)  # index behind
     hits = search(settings, "default", "c", "광합성 과정", k=20)
@@ -96,8 +96,8 @@ def test_cached_index_is_checked_by_summary_and_still_repaired(settings, sample_
     _ingest(settings, ("a.png", sample_png))
     search(settings, "default", "c", "서울특별시")  # the index is now cached in this process
     full_reads = []
-    real = docagent.indexes.db_crop_ids
-    monkeypatch.setattr(docagent.indexes, "db_crop_ids", lambda *a: full_reads.append(1) or real(*a))
+    real = docagent.indexes.db_unit_ids
+    monkeypatch.setattr(docagent.indexes, "db_unit_ids", lambda *a: full_reads.append(1) or real(*a))
     assert search(settings, "default", "c", "서울특별시") and full_reads == []
 
     class Killed(BaseException):
@@ -107,7 +107,7 @@ def test_cached_index_is_checked_by_summary_and_still_repaired(settings, sample_
         raise Killed  # dies between the commit and the index
 
     with monkeypatch.context() as m, pytest.raises(Killed):
-        m.setattr(CollectionIndex, "add", killed)
+        m.setattr(CollectionIndex, "add_units", killed)
         _ingest(settings, ("b.pdf", sample_pdf))
     hits = search(settings, "default", "c", "광합성 과정", k=20)  # cheap check finds it behind
     assert any(h.filename == "b.pdf" for h in hits) and full_reads == []
@@ -124,7 +124,7 @@ from indexing.search import CollectionIndex
 
 path = Path(sys.argv[1])
 if sys.argv[2] == "die-before-index":
-    CollectionIndex.add = lambda *a, **k: os._exit(9)
+    CollectionIndex.add_units = lambda *a, **k: os._exit(9)
 ing = Ingestor(Settings())
 job, _ = ing.submit("default", "c", [Upload(path.name, path.read_bytes())])
 ing.run_job(job)

@@ -27,8 +27,6 @@ KORQUAD = Path(__file__).resolve().parents[3] / "shared" / "data" / "korquad-v1-
 @pytest.fixture(scope="module")
 def corpus() -> tuple[list[int], list[str], list[tuple[str, int]]]:
     """40 KorQuAD paragraphs under database-like ids, and (question, id) pairs about them."""
-    if not KORQUAD.exists():
-        pytest.skip(f"{KORQUAD} not present")
     data = json.loads(KORQUAD.read_text(encoding="utf-8"))
     paragraphs = [p for article in data["data"] for p in article["paragraphs"]][:40]
     ids = [5000 + 7 * i for i in range(len(paragraphs))]
@@ -205,7 +203,9 @@ def test_old_generations_are_cleaned_up(index: CollectionIndex, corpus, tmp_path
         index.remove([doc_id])
         index.save()
     names = sorted(p.name for p in directory.iterdir())
-    assert names == [MANIFEST, "sparse-3", "sparse-4", "vectors-3.faiss", "vectors-4.faiss"]
+    assert names == sorted([MANIFEST, *(f"{prefix}-{g}{suffix}" for g in (3, 4) for prefix, suffix in (
+        ("documents", ""), ("pages", ""), ("sparse", ""), ("units", ".npy"),
+        ("vectors", ".faiss")))])
     index.save()  # nothing changed: nothing written
     assert sorted(p.name for p in directory.iterdir()) == names
 

@@ -1,0 +1,201 @@
+"""The units a collection index holds, made from one document's crops and their context.
+
+A crop is searched through the text a reader would use: its context (title, heading path,
+caption; see ``indexing.context``) followed by its own text. A table is searched also row by
+row, each row with its header cells attached (``구분: 영업이익 | 2021년: 2,330 | ...``), and
+column by column with the row labels attached (``2021년 | 매출액: 2,810 | 영업이익: 412``), so
+a question about one row, or about two years of one metric in a table that runs years down
+the side, meets a short passage instead of the whole grid. A chart is searched also point by
+point (``indexing.charts``: ``title | 2021년: 8,280``). Such a hit is still the table or chart
+crop, with the row's, column's or point's box for the answer step. Each page and the document as a whole
+are units of their own (sparse only), so a crop on a page or document that matches the whole
+question can rank higher.
+
+Terms: a crop or row unit keeps its own terms and its context's apart (search weighs the two
+fields; ``indexing.search.Fusion.context``); page and document units reuse their crops' own
+terms (no second analysis), plus the title.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from indexing.charts import chart_points, chart_title
+from indexing.context import Block, DocumentContext, Role
+from indexing.geometry import Box
+from indexing.model import RegionKind, Table, Word
+
+# "row": a table row or a chart point; "column": a table column. Codes are stored: append only.
+Level = Literal["crop", "row", "page", "document", "column"]
+LEVELS: tuple[Level, ...] = ("crop", "row", "page", "document", "column")
+PARTS: tuple[Level, ...] = ("row", "column")  # units that stand for a part of a crop
+Analyse = Callable[[list[str]], list[list[str]]]  # texts -> term lists (KoreanAnalyzer batch)
+
+
+@dataclass(frozen=True, slots=True)
+class PassageOptions:
+    """How a document's units are made. The defaults are the measured best (bench.retrieval)."""
+
+    context: bool = True  # False: crops are indexed by their own text alone
+    context_parts: tuple[str, ...] = ("title", "headings", "caption")
+    fold: bool = True  # titles, headings, captions and running heads are context, not results
+    table_rows: bool = True  # and columns, and chart points
+    page_units: bool = True
+    document_units: bool = True
+
+    def __post_init__(self) -> None:
+        unknown = set(self.context_parts) - {"title", "headings", "caption"}
+        if unknown:
+            raise ValueError(f"PassageOptions.context_parts: unknown part(s) {sorted(unknown)}")
+
+
+@dataclass(slots=True)
+class Passage:
+    """One unit to index. ``block`` is the index of its crop in the document's block list
+    (crop and row units), ``page`` its 1-based page (all but document units)."""
+
+    level: Level
+    text: str  # what a reader of this unit sees: context, then own text (empty for page/doc)
+    terms: list[str]  # of its own text
+    embed: bool  # crop and row units get a dense vector too
+    context_terms: list[str] = field(default_factory=list)
+    block: int | None = None
+    page: int | None = None
+    row: int | None = None
+    box: Box | None = None
+
+
+@dataclass(slots=True)
+class TableRow:
+    """A row (or a column, or a chart point) as one line of text, with its box."""
+
+    index: int
+    text: str
+    box: Box | None
+
+
+def table_rows(table: Table) -> list[TableRow]:
+    """Body rows of ``table`` as ``header: cell | header: cell`` texts with their boxes."""
+    grid = table.grid()
+    head = max(0, min(table.header_rows, table.n_rows))
+    headers = [" ".join(t for t in (grid[r][c].strip() for r in range(head)) if t)
+               for c in range(table.n_cols)]
+    boxes: dict[int, Box] = {}
+    for cell in table.cells:
+        if cell.box is not None and cell.row >= head:
+            boxes[cell.row] = cell.box if cell.row not in boxes else boxes[cell.row].union(cell.box)
+    rows = []
+    for r in range(head, table.n_rows):
+        parts = []
+        for c, value in enumerate(grid[r]):
+            value = " ".join(value.split())
+            if value:
+                parts.append(f"{headers[c]}: {value}" if headers[c] else value)
+        if parts:
+            rows.append(TableRow(r, " | ".join(parts), boxes.get(r)))
+    return rows
+
+
+def table_columns(table: Table) -> list[TableRow]:
+    """Value columns of ``table`` as ``header | row label: cell | ...`` texts with boxes; the
+    first column holds the row labels."""
+    grid = table.grid()
+    head = max(0, min(table.header_rows, table.n_rows))
+    if table.n_cols < 3 or table.n_rows - head < 2:
+        return []
+    labels = [" ".join(grid[r][0].split()) for r in range(table.n_rows)]
+    boxes: dict[int, Box] = {}
+    for cell in table.cells:
+        if cell.box is not None and cell.col > 0:
+            boxes[cell.col] = cell.box if cell.col not in boxes else boxes[cell.col].union(cell.box)
+    columns = []
+    for c in range(1, table.n_cols):
+        header = " ".join(t for t in (" ".join(grid[r][c].split()) for r in range(head)) if t)
+        parts = [f"{labels[r]}: {v}" if labels[r] else v
+                 for r in range(head, table.n_rows) if (v := " ".join(grid[r][c].split()))]
+        if parts:
+            columns.append(TableRow(c, " | ".join([header, *parts] if header else parts), boxes.get(c)))
+    return columns
+
+
+def chart_rows(words: Sequence[Word]) -> list[TableRow]:
+    points = chart_points(list(words))
+    title = chart_title(list(words)) if points else ""
+    return [TableRow(i, f"{title} | {p.label}: {p.value}" if title else f"{p.label}: {p.value}", p.box)
+            for i, p in enumerate(points)]
+
+
+def document_passages(blocks: Sequence[Block], tables: Sequence[Table | None],
+                      context: DocumentContext, analyse: Analyse,
+                      options: PassageOptions | None = None,
+                      words: Sequence[Sequence[Word]] | None = None) -> list[Passage]:
+    """The units of one document: crops (and their rows, columns, chart points) of body
+    blocks, pages, the document. ``words[i]`` are block i's words (for chart points)."""
+    options = options or PassageOptions()
+    own_terms = analyse([b.text for b in blocks])
+    ctx_texts = [c.text(options.context_parts) if options.context else "" for c in context.contexts]
+    ctx_terms = _analyse_distinct(ctx_texts, analyse)
+    out: list[Passage] = []
+    for i, block in enumerate(blocks):
+        if options.fold and context.roles[i] != Role.BODY:
+            continue
+        has_own = bool(block.text.strip())
+        if has_own or (block.kind in (RegionKind.PICTURE, RegionKind.CHART) and context.contexts[i].caption):
+            out.append(Passage("crop", _join(ctx_texts[i], block.text), own_terms[i], True,
+                               ctx_terms[i], block=i, page=block.page))
+        if options.table_rows:
+            out.extend(_part_passages(i, block, _parts(block, tables[i], words[i] if words else ()),
+                                      ctx_texts[i], ctx_terms[i], analyse))
+    if options.page_units or options.document_units:
+        title_terms = analyse([context.title])[0] if context.title else []
+        out.extend(_page_and_document(blocks, own_terms, title_terms, options))
+    return out
+
+
+def _parts(block: Block, table: Table | None,
+           words: Sequence[Word]) -> list[tuple[Level, TableRow]]:
+    if table is not None:
+        rows = table_rows(table)
+        if len(rows) < 2:  # one body row says no more than the table crop itself
+            rows = []
+        return [("row", r) for r in rows] + [("column", c) for c in table_columns(table)]
+    if block.kind in (RegionKind.PICTURE, RegionKind.CHART) and words:
+        return [("row", p) for p in chart_rows(words)]
+    return []
+
+
+def _part_passages(i: int, block: Block, parts: list[tuple[Level, TableRow]], ctx_text: str,
+                   ctx_terms: list[str], analyse: Analyse) -> list[Passage]:
+    terms = analyse([part.text for _, part in parts]) if parts else []
+    return [Passage(level, _join(ctx_text, part.text), t, True, ctx_terms, block=i,
+                    page=block.page, row=part.index, box=part.box)
+            for (level, part), t in zip(parts, terms, strict=True)]
+
+
+def _page_and_document(blocks: Sequence[Block], own_terms: list[list[str]], title_terms: list[str],
+                       options: PassageOptions) -> list[Passage]:
+    pages: dict[int, list[str]] = {}
+    for block, terms in zip(blocks, own_terms, strict=True):
+        pages.setdefault(block.page, []).extend(terms)
+    out = []
+    if options.page_units:
+        out.extend(Passage("page", "", title_terms + terms, False, page=number)
+                   for number, terms in sorted(pages.items()) if terms)
+    if options.document_units:
+        everything = [t for _, terms in sorted(pages.items()) for t in terms]
+        if everything or title_terms:
+            out.append(Passage("document", "", title_terms + everything, False))
+    return out
+
+
+def _analyse_distinct(texts: list[str], analyse: Analyse) -> list[list[str]]:
+    """``analyse`` once per distinct text: most crops of a section share one context."""
+    distinct = list(dict.fromkeys(texts))
+    by_text = dict(zip(distinct, analyse(distinct), strict=True))
+    return [by_text[t] for t in texts]
+
+
+def _join(context: str, own: str) -> str:
+    return f"{context}\n{own}" if context and own else context or own
