@@ -23,7 +23,10 @@ app.add_typer(vlm_app, name="vlm")
 app.add_typer(db_app, name="db")
 TenantOpt = Annotated[str, typer.Option(help="Tenant the collection belongs to.")]
 SEARCH_MODES = ("hybrid", "sparse", "dense")
-RESULT_KEYS = ("document_id", "filename", "page", "bbox", "kind", "text", "score")
+# The contract's keys first, then what was added: where the crop sits (page size, crop id,
+# document title, heading path, caption) and the table row, column or chart point that matched.
+RESULT_KEYS = ("document_id", "filename", "page", "bbox", "kind", "text", "score", "page_size",
+               "crop_id", "title", "headings", "caption", "row", "column")
 
 
 @app.callback()
@@ -132,8 +135,32 @@ def _print_results(results: list[dict]) -> None:
         console.print("no results")
     for i, r in enumerate(results, 1):
         snippet = " ".join(r["text"].split())[:160]
+        where = " > ".join([r["title"], *r["headings"]] if r["title"] else r["headings"])
+        part = r["row"] or r["column"]
         console.print(f"[bold]{i}.[/bold] {r['filename']} p.{r['page']} {r['kind']} {r['bbox']} "
-                      f"score={r['score']:.4f}\n   {snippet}")
+                      f"score={r['score']:.4f}", highlight=False)
+        if where:
+            console.print(f"   [dim]{where}[/dim]", highlight=False)
+        console.print(f"   {snippet}", highlight=False)
+        if part:
+            console.print(f"   matched: {part['text']} {part['bbox']}", highlight=False)
+
+
+@app.command()
+def reindex(
+    collection: Annotated[str, typer.Option("--collection", "-c", help="Collection name.")],
+    tenant: TenantOpt = DEFAULT_TENANT,
+) -> None:
+    """Rebuild a collection's context, search units and index from its stored crops."""
+    from docagent.reindex import reindex as run_reindex
+
+    try:
+        with ingest_progress("documents") as progress:
+            report = run_reindex(load_settings(), tenant, collection,
+                                 (lambda done, n, name: progress(0, 1, done, n, name)) if progress else None)
+    except DocagentError as exc:
+        fail(exc.message)
+    typer.echo(f"reindexed {report.documents} documents of {collection}: {report.passages} search units")
 
 
 if __name__ == "__main__":

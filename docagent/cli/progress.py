@@ -12,7 +12,7 @@ if TYPE_CHECKING:  # docagent.ingest loads PyMuPDF and its layout models: only f
 
 
 @contextmanager
-def ingest_progress() -> Iterator[ProgressFn | None]:
+def ingest_progress(unit: str = "pages") -> Iterator[ProgressFn | None]:
     if not sys.stderr.isatty():
         yield None
         return
@@ -21,7 +21,7 @@ def ingest_progress() -> Iterator[ProgressFn | None]:
 
     bar = Progress(
         TextColumn("[bold]{task.fields[doc]}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("pages"), TimeElapsedColumn(), console=Console(stderr=True), transient=False,
+        TextColumn(unit), TimeElapsedColumn(), console=Console(stderr=True), transient=False,
     )
     with bar:
         task = bar.add_task("ingest", total=None, doc="")

@@ -32,8 +32,24 @@ def test_ingest_and_search_json(settings, tmp_path, sample_pdf, bad_inputs):
     assert res.exit_code == 0, res.output
     results = json.loads(res.stdout)["results"]
     assert 1 <= len(results) <= 2
-    assert set(results[0]) == {"document_id", "filename", "page", "bbox", "kind", "text", "score"}
+    contract = {"document_id", "filename", "page", "bbox", "kind", "text", "score"}
+    added = {"page_size", "crop_id", "title", "headings", "caption", "row", "column"}
+    assert set(results[0]) == contract | added
     assert "광합성" in results[0]["text"] and results[0]["page"] == 1 and len(results[0]["bbox"]) == 4
+    assert results[0]["title"] and isinstance(results[0]["headings"], list)
+
+
+def test_reindex_rebuilds_a_collection_from_its_crops(settings, tmp_path, sample_pdf):
+    (tmp_path / "report.pdf").write_bytes(sample_pdf)
+    assert runner.invoke(app, ["ingest", str(tmp_path / "report.pdf"), "--collection", "demo"]).exit_code == 0
+    query = ["search", "--collection", "demo", "광합성은 무엇인가", "--json"]
+    before = json.loads(runner.invoke(app, query).stdout)["results"]
+    res = runner.invoke(app, ["reindex", "--collection", "demo"])
+    assert res.exit_code == 0 and "reindexed 1 documents" in res.stdout, res.output
+    assert [r["text"] for r in json.loads(runner.invoke(app, query).stdout)["results"]] == \
+        [r["text"] for r in before]
+    missing = runner.invoke(app, ["reindex", "--collection", "nope"])
+    assert missing.exit_code == 2 and "does not exist" in missing.output
 
 
 def test_ingest_exits_non_zero_only_when_nothing_ingested(settings, tmp_path):
