@@ -102,15 +102,25 @@ class HashNgramEmbedder(Embedder):
         self._analyzer = KoreanAnalyzer()
 
     def encode(self, texts: list[str], batch_size: int = 256) -> np.ndarray:
+        """Vectors of ``texts``. Each distinct line is analysed once: indexed texts repeat their
+        context lines (title, headings, caption) crop after crop, and features add up line by
+        line (Hangul runs, and so n-grams, never cross a line break)."""
         if isinstance(texts, str):
             raise EmbedderError("encode takes a list of texts; use encode_query for one text")
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        lines = [t.split("\n") for t in texts]
+        distinct = list(dict.fromkeys(line for text in lines for line in text))
         step = max(1, batch_size)  # Kiwi batch size: bounds memory, keeps its threads busy
-        for start in range(0, len(texts), step):
-            chunk = texts[start : start + step]
-            morphemes = self._analyzer.terms_batch(chunk)
-            for row, (text, morphs) in enumerate(zip(chunk, morphemes, strict=True)):
-                out[start + row] = self._vector(text, morphs)
+        features: dict[str, Counter[str]] = {}
+        for start in range(0, len(distinct), step):
+            chunk = distinct[start : start + step]
+            for line, morphs in zip(chunk, self._analyzer.terms_batch(chunk), strict=True):
+                features[line] = self.features(line, morphs)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(lines):
+            counts = Counter()
+            for line in text:
+                counts.update(features[line])
+            out[row] = self._vector(counts)
         return out
 
     def features(self, text: str, morphemes: list[str]) -> Counter[str]:
@@ -121,9 +131,9 @@ class HashNgramEmbedder(Embedder):
             counts.update("t" + run[i : i + 3] for i in range(len(run) - 2))
         return counts
 
-    def _vector(self, text: str, morphemes: list[str]) -> np.ndarray:
+    def _vector(self, counts: Counter[str]) -> np.ndarray:
         vec = np.zeros(self.dim, dtype=np.float64)
-        for feature, tf in self.features(text, morphemes).items():
+        for feature, tf in counts.items():
             weight = self.weights[feature[0]]
             if not weight:
                 continue
