@@ -220,12 +220,45 @@ def build_lines(words: list[Word], block: int = 0) -> list[OcrLine]:
             merged[-1] = _glue(merged[-1], word)
         else:
             merged.append(word)
+    merged = glue_syllable_runs(merged, height)
     segments: list[list[Word]] = [[merged[0]]]
     for prev, word in zip(merged, merged[1:], strict=False):
         if word.box.x0 - prev.box.x1 > SPLIT_GAP * height:
             segments.append([])
         segments[-1].append(word)
     return [OcrLine(seg, _union(seg), block) for seg in segments]
+
+
+def glue_syllable_runs(words: list[Word], height: float) -> list[Word]:
+    """Join runs of three or more one-syllable Hangul pieces into one word.
+
+    Bold or letter-spaced text (table labels, headings) comes out of Tesseract a syllable at
+    a time, "지 역 내 총 생 산", with letter gaps as wide as the word gaps, so the two-group
+    test of ``letter_gap_threshold`` cannot tell them apart; Korean prose seldom has three
+    one-syllable words in a row, and a run like this is almost always one word. (The piece
+    after a run is left alone: it is as often the next word, "용 접 봉 제품의".)
+    """
+    out: list[Word] = []
+    i = 0
+    while i < len(words):
+        j = i
+        while j < len(words) and _syllable(words[j]) and (
+                j == i or words[j].box.x0 - words[j - 1].box.x1 < MAX_LETTER_GAP * height):
+            j += 1
+        if j - i >= 3:
+            word = words[i]
+            for piece in words[i + 1 : j]:
+                word = _glue(word, piece)
+            out.append(word)
+            i = j
+        else:
+            out.append(words[i])
+            i += 1
+    return out
+
+
+def _syllable(word: Word) -> bool:
+    return len(word.text) == 1 and 0xAC00 <= ord(word.text) <= 0xD7A3
 
 
 def letter_gap_threshold(words: list[Word], height: float) -> float:

@@ -7,7 +7,7 @@ import pymupdf
 import pytest
 from PIL import Image
 
-from indexing import mosaic, ocr, ocr_segments
+from indexing import mosaic, ocr, ocr_segments, tables
 from indexing.geometry import Box, Space
 from indexing.model import Word
 from indexing.ocr_segments import Read
@@ -304,3 +304,26 @@ def test_merge_puts_second_words_on_the_segment_line():
     merged = ocr_segments.merge(reads, [seg], [second])
     assert [r.text for r in merged] == ["경고", "H317", "문구"]
     assert merged[1].line == (1, 1, 1) and merged[1].box == (51, 10, 88, 30)
+
+
+def test_runs_of_single_syllables_are_glued_into_one_word():
+    def at(text: str, x0: float) -> Word:
+        return Word(text, Box(x0, 0, x0 + 6 * len(text), 9, Space.PAGE), 90.0)
+
+    pieces = [at("등록", 0), at("자", 17), at("동", 26), at("차", 35), at("(대)", 45)]
+    assert [w.text for w in ocr.glue_syllable_runs(pieces, 9.0)] == ["등록", "자동차", "(대)"]
+    two = [at("수", 0), at("세", 9), at("대", 30)]  # two in a row, then a wide gap
+    assert [w.text for w in ocr.glue_syllable_runs(two, 9.0)] == ["수", "세", "대"]
+
+
+def test_thin_gray_rules_are_found_at_scan_resolution():
+    from PIL import Image, ImageDraw
+
+    image = Image.new("L", (1200, 600), 255)
+    draw = ImageDraw.Draw(image)
+    for y in (100, 200, 300):
+        draw.line([(100, y), (1100, y)], fill=80, width=1)
+    for x in (100, 400, 700, 1100):
+        draw.line([(x, 100), (x, 300)], fill=80, width=1)
+    grids = tables.find_ruled_grids(image, 300.0)
+    assert len(grids) == 1 and len(grids[0].cols) == 4 and len(grids[0].rows) == 3
