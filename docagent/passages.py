@@ -16,7 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from docagent.db.models import Crop, Document, Page, Passage
-from indexing.context import Block, DocumentContext, Role, block_size, document_context
+from indexing.context import Block, DocumentContext, Role, block_size, document_context, text_lines
 from indexing.embedders import Embedder
 from indexing.geometry import Box, Space
 from indexing.model import RegionKind, Table, Word
@@ -32,9 +32,12 @@ def analyzer() -> KoreanAnalyzer:
 
 
 def block_of(crop: Crop, page: Page) -> Block:
-    heights = [w[3] - w[1] for w in crop.words or [] if len(w) >= 4]
+    words = words_of(crop)
     kind = RegionKind(crop.kind) if crop.kind in RegionKind._value2member_map_ else RegionKind.TEXT
-    return Block(page.number, kind, _box(crop), crop.text or "", block_size(heights), page.height)
+    lines = text_lines(words) if kind in (RegionKind.TITLE, RegionKind.SECTION_HEADER,
+                                          RegionKind.TEXT, RegionKind.PAGE_HEADER) else ()
+    return Block(page.number, kind, _box(crop), crop.text or "",
+                 block_size([w.box.height for w in words]), page.height, lines)
 
 
 @dataclass(slots=True)

@@ -25,7 +25,7 @@ from pathlib import PurePath
 from statistics import median
 
 from indexing.geometry import Box
-from indexing.model import RegionKind
+from indexing.model import RegionKind, Word
 
 TITLE_PAGES = 2
 MAX_CONTEXT_CHARS = 200  # a "heading" longer than this is a misread paragraph: cut it
@@ -64,6 +64,7 @@ class Block:
     text: str
     size: float = 0.0
     page_height: float = 842.0
+    lines: tuple[tuple[str, float], ...] = ()  # (text, median word height) per line, if known
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +105,7 @@ def document_context(blocks: Sequence[Block], *, filename: str,
     """Roles and contexts of ``blocks`` (one document's regions in reading order)."""
     title_at = _title_block(blocks)
     if title_at is not None:
-        title, source = _clean(blocks[title_at].text), "layout"
+        title, source = _clean(_title_text(blocks[title_at])), "layout"
     elif metadata_title and _clean(metadata_title) and not _JUNK_META.match(metadata_title.strip()):
         title, source = _clean(metadata_title), "metadata"
     else:
@@ -122,6 +123,34 @@ def document_context(blocks: Sequence[Block], *, filename: str,
     if title_at is not None and not any(r == Role.BODY for r in roles):
         roles[title_at] = Role.BODY  # a document that is only a title is still findable
     return DocumentContext(title, source, roles, contexts)
+
+
+def text_lines(words: Sequence[Word]) -> tuple[tuple[str, float], ...]:
+    """Words (in reading order) -> (text, median word height) per line, top to bottom."""
+    lines: list[list[Word]] = []
+    for w in sorted(words, key=lambda w: ((w.box.y0 + w.box.y1) / 2, w.box.x0)):
+        last = lines[-1][-1] if lines else None
+        if last is not None and abs((w.box.y0 + w.box.y1 - last.box.y0 - last.box.y1) / 2) \
+                <= 0.5 * max(w.box.height, last.box.height, 1.0):
+            lines[-1].append(w)
+        else:
+            lines.append([w])
+    return tuple((" ".join(w.text for w in sorted(line, key=lambda w: w.box.x0)),
+                  block_size([w.box.height for w in line])) for line in lines)
+
+
+def _title_text(b: Block) -> str:
+    """The title block's leading lines set in the title's type: a scan's OCR block often
+    takes the smaller subtitle under it too ("2003년 12월 31일 기준 ...")."""
+    if len(b.lines) < 2:
+        return b.text
+    big = max(size for _, size in b.lines)
+    kept = []
+    for text, size in b.lines:
+        if size < 0.75 * big:
+            break
+        kept.append(text)
+    return " ".join(kept) or b.text
 
 
 def _clean(text: str) -> str:
@@ -161,8 +190,9 @@ def _title_block(blocks: Sequence[Block]) -> int | None:
 def _title_like(b: Block) -> bool:
     lines = [ln for ln in b.text.splitlines() if ln.strip()]
     kinds = (RegionKind.TEXT, RegionKind.SECTION_HEADER, RegionKind.PAGE_HEADER)
+    letters = sum(ch.isalpha() for ch in b.text)  # OCR specks ("x]") are no title
     return (b.kind in kinds and 0 < len(lines) <= 3 and len(b.text) <= MAX_CONTEXT_CHARS
-            and b.size > 0 and b.box.y0 < 0.5 * b.page_height
+            and letters >= 3 and b.size > 0 and b.box.y0 < 0.35 * b.page_height
             and not _NUMBERING.match(b.text))  # "1. 개요" is a section, not the title
 
 

@@ -220,7 +220,6 @@ def build_lines(words: list[Word], block: int = 0) -> list[OcrLine]:
             merged[-1] = _glue(merged[-1], word)
         else:
             merged.append(word)
-    merged = glue_syllable_runs(merged, height)
     segments: list[list[Word]] = [[merged[0]]]
     for prev, word in zip(merged, merged[1:], strict=False):
         if word.box.x0 - prev.box.x1 > SPLIT_GAP * height:
@@ -229,14 +228,13 @@ def build_lines(words: list[Word], block: int = 0) -> list[OcrLine]:
     return [OcrLine(seg, _union(seg), block) for seg in segments]
 
 
-def glue_syllable_runs(words: list[Word], height: float) -> list[Word]:
-    """Join runs of three or more one-syllable Hangul pieces into one word.
+def glue_syllable_runs(words: list[Word], height: float, min_run: int = 2) -> list[Word]:
+    """Join runs of ``min_run`` or more one-syllable Hangul pieces of one line into a word.
 
-    Bold or letter-spaced text (table labels, headings) comes out of Tesseract a syllable at
-    a time, "지 역 내 총 생 산", with letter gaps as wide as the word gaps, so the two-group
-    test of ``letter_gap_threshold`` cannot tell them apart; Korean prose seldom has three
-    one-syllable words in a row, and a run like this is almost always one word. (The piece
-    after a run is left alone: it is as often the next word, "용 접 봉 제품의".)
+    For table labels: bold text comes out of Tesseract a syllable at a time ("지 역 내 총 생
+    산", "인 구") with letter gaps as wide as word gaps elsewhere, so the two-group test of
+    ``letter_gap_threshold`` cannot tell them apart, while a label in a cell is one or two
+    words. Not for prose: there word gaps can be narrower than these letter gaps.
     """
     out: list[Word] = []
     i = 0
@@ -245,7 +243,7 @@ def glue_syllable_runs(words: list[Word], height: float) -> list[Word]:
         while j < len(words) and _syllable(words[j]) and (
                 j == i or words[j].box.x0 - words[j - 1].box.x1 < MAX_LETTER_GAP * height):
             j += 1
-        if j - i >= 3:
+        if j - i >= max(2, min_run):
             word = words[i]
             for piece in words[i + 1 : j]:
                 word = _glue(word, piece)

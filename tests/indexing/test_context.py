@@ -98,3 +98,11 @@ def test_caption_patterns():
         assert is_caption(block(1, K.TEXT, 0, text)), text
     for text in ("표를 보면 알 수 있다", "그림자", "Tables are nice"):
         assert not is_caption(block(1, K.TEXT, 0, text)), text
+
+
+def test_a_title_block_drops_the_smaller_subtitle_it_took_along():
+    title = Block(1, K.SECTION_HEADER, Box(190, 85, 400, 145, Space.PAGE),
+                  "목포시 통계연보 2003\n2003년 12월 31일 기준 발간", 20.0,
+                  lines=(("목포시 통계연보 2003", 20.0), ("2003년 12월 31일 기준 발간", 11.0)))
+    body = block(1, K.TEXT, 200, "본 시의 인구는 늘었다.")
+    assert document_context([title, body], filename="x.pdf").title == "목포시 통계연보 2003"

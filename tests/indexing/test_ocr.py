@@ -306,14 +306,15 @@ def test_merge_puts_second_words_on_the_segment_line():
     assert merged[1].line == (1, 1, 1) and merged[1].box == (51, 10, 88, 30)
 
 
-def test_runs_of_single_syllables_are_glued_into_one_word():
+def test_runs_of_single_syllables_in_a_table_label_are_glued_into_one_word():
     def at(text: str, x0: float) -> Word:
         return Word(text, Box(x0, 0, x0 + 6 * len(text), 9, Space.PAGE), 90.0)
 
     pieces = [at("등록", 0), at("자", 17), at("동", 26), at("차", 35), at("(대)", 45)]
     assert [w.text for w in ocr.glue_syllable_runs(pieces, 9.0)] == ["등록", "자동차", "(대)"]
-    two = [at("수", 0), at("세", 9), at("대", 30)]  # two in a row, then a wide gap
-    assert [w.text for w in ocr.glue_syllable_runs(two, 9.0)] == ["수", "세", "대"]
+    apart = [at("수", 0), at("세", 30), at("대", 60)]  # wide gaps: separate words
+    assert [w.text for w in ocr.glue_syllable_runs(apart, 9.0)] == ["수", "세", "대"]
+    assert [w.text for w in ocr.glue_syllable_runs([at("인", 0), at("구", 9)], 9.0)] == ["인구"]
 
 
 def test_thin_gray_rules_are_found_at_scan_resolution():
