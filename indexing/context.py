@@ -32,6 +32,7 @@ MAX_CONTEXT_CHARS = 200  # a "heading" longer than this is a misread paragraph: 
 TITLE_SIZE_RATIO = 1.2  # a fallback title is set at least this much larger than the body
 SAME_SIZE = 0.08  # headings whose sizes differ by less than this share are the same level
 CAPTION_GAP = 72.0  # points between a caption and the table or figure it names, at most
+MARGIN_SHARE = 0.08  # running heads and feet sit within this share of the page height
 
 FIGURES = frozenset({RegionKind.TABLE, RegionKind.PICTURE, RegionKind.CHART})
 HEADINGS = frozenset({RegionKind.SECTION_HEADER, RegionKind.TITLE})
@@ -111,6 +112,9 @@ def document_context(blocks: Sequence[Block], *, filename: str,
     else:
         title, source = _title_from_filename(filename), "filename"
     roles = [_initial_role(i, b, title_at) for i, b in enumerate(blocks)]
+    for i in _running_heads(blocks):
+        if roles[i] == Role.BODY:
+            roles[i] = Role.FURNITURE
     captions = _attach_captions(blocks, roles)
     headings = _heading_paths(blocks, roles)
     used = {h for i, path in enumerate(headings) if roles[i] == Role.BODY for h in path}
@@ -194,6 +198,23 @@ def _title_like(b: Block) -> bool:
     return (b.kind in kinds and 0 < len(lines) <= 3 and len(b.text) <= MAX_CONTEXT_CHARS
             and letters >= 3 and b.size > 0 and b.box.y0 < 0.35 * b.page_height
             and not _NUMBERING.match(b.text))  # "1. 개요" is a section, not the title
+
+
+def _running_heads(blocks: Sequence[Block]) -> set[int]:
+    """Blocks in the top or bottom margin whose text, digits aside, repeats on other pages:
+    running heads and page numbers (a scan has no layout model to label them)."""
+    def key(b: Block) -> str | None:
+        margin = MARGIN_SHARE * b.page_height
+        if len(b.text) > MAX_CONTEXT_CHARS or not (b.box.y1 < margin or b.box.y0 > b.page_height - margin):
+            return None
+        return re.sub(r"[\d\s\-–—.]+", "", b.text) + ("top" if b.box.y1 < margin else "bottom")
+
+    pages: dict[str, set[int]] = {}
+    for b in blocks:
+        k = key(b)
+        if k is not None:
+            pages.setdefault(k, set()).add(b.page)
+    return {i for i, b in enumerate(blocks) if (k := key(b)) is not None and len(pages[k]) >= 2}
 
 
 def _initial_role(i: int, b: Block, title_at: int | None) -> Role:

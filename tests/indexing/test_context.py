@@ -106,3 +106,10 @@ def test_a_title_block_drops_the_smaller_subtitle_it_took_along():
                   lines=(("목포시 통계연보 2003", 20.0), ("2003년 12월 31일 기준 발간", 11.0)))
     body = block(1, K.TEXT, 200, "본 시의 인구는 늘었다.")
     assert document_context([title, body], filename="x.pdf").title == "목포시 통계연보 2003"
+
+
+def test_text_repeated_in_the_margins_of_pages_is_furniture():
+    blocks = [block(p, K.TEXT, y, text) for p in (1, 2) for y, text in
+              ((30, "통계 연보"), (100, f"본문 {p}"), (800, f"- {p} -"))]
+    roles = document_context(blocks, filename="x.pdf").roles
+    assert [r.value for r in roles] == ["furniture", "body", "furniture"] * 2
