@@ -14,9 +14,12 @@ layout model finds the same regions as the one ``pymupdf.layout`` ships.
    document of at least 20 pages alone.
 3. Worker start-up: the ten-page bill ingested right after the pool is shut down (cold),
    then again (warm).
+4. ``--memory-rounds N``: every page of the sets, N times over, one page at a time in this
+   process set up as a page worker; its resident memory after each round (alone, with
+   ``--skip-ingest --skip-startup --skip-steps``, the process holds what a worker holds).
 
     .venv/bin/python -m bench.ingest_profile [--sets born,scanned,english] [--workers N]
-        [--skip-ingest] [--skip-steps] [--skip-startup] [--compare] [--json]
+        [--skip-ingest] [--skip-steps] [--skip-startup] [--compare] [--memory-rounds N] [--json]
 """
 
 from __future__ import annotations
@@ -225,6 +228,27 @@ def startup(workers: int, ocr_languages: str) -> dict:
     return {"cold_s": cold.wall, "cold_cpu_s": cold.cpu, "warm_s": warm.wall, "warm_cpu_s": warm.cpu}
 
 
+# -- 4. worker memory ---------------------------------------------------------------------------
+def memory_rounds(sets: dict[str, Files], rounds: int, ocr_languages: str) -> list[dict]:
+    """Resident memory of this process (a page worker) after each pass over every page."""
+    from indexing.pagepool import resident_bytes
+    from indexing.pipeline import PipelineOptions, process_pages
+    from indexing.sources import open_source
+
+    options = PipelineOptions(ocr_languages=ocr_languages, encode_images=True)
+    out, pages = [{"pages": 0, "rss_mb": resident_bytes() / 2**20}], 0
+    for _ in range(rounds):
+        for files in sets.values():
+            for name, data in files:
+                source = open_source(data, name)
+                for number in range(1, source.page_count + 1):
+                    list(process_pages(source.document, [number], options))
+                pages += source.page_count
+                source.close()
+        out.append({"pages": pages, "rss_mb": resident_bytes() / 2**20})
+    return out
+
+
 # -- --compare: the tuned layout model against the shipped one --------------------------------
 def compare_layout(sets: dict[str, Files]) -> dict:
     """Regions of every page under both builds, and each build's CPU on the same pages (the
@@ -279,8 +303,10 @@ def run(args: argparse.Namespace, sets: dict[str, Files], workers: int) -> dict:
         out["ingest"] = {k: ingest_profile(v, workers, args.ocr_languages) for k, v in sets.items()}
     if not args.skip_startup:
         out["startup"] = startup(workers, args.ocr_languages)
-    if not args.skip_steps or args.compare:
+    if not args.skip_steps or args.compare or args.memory_rounds:
         prepare_worker()  # this process now runs pages as a page worker does
+    if args.memory_rounds:  # first, while this process has run no page yet
+        out["memory"] = memory_rounds(sets, args.memory_rounds, args.ocr_languages)
     if not args.skip_steps:
         columns = sets | long_documents(sets)
         step_profile(columns[next(iter(columns))][:1], workers, args.ocr_languages)  # warm-up
@@ -307,6 +333,9 @@ def print_report(out: dict) -> None:
         s = out["startup"]
         print(f"\n3. Worker start-up, the ten-page bill: cold {s['cold_s']:.2f} s ({s['cold_cpu_s']:.2f} CPU s), "
               f"warm {s['warm_s']:.2f} s ({s['warm_cpu_s']:.2f} CPU s)")
+    if "memory" in out:
+        print("\n4. A page worker's resident memory: "
+              + ", ".join(f"{m['rss_mb']:.0f} MB after {m['pages']} pages" for m in out["memory"]))
     if "compare" in out:
         c = out["compare"]
         cpu = ", ".join(f"{k} {v:.3f}" for k, v in c["cpu_s_per_page"].items())
@@ -328,6 +357,7 @@ def main() -> None:
     ap.add_argument("--skip-steps", action="store_true", help="leave out part 2")
     ap.add_argument("--skip-startup", action="store_true", help="leave out part 3")
     ap.add_argument("--compare", action="store_true", help="regions and CPU: shipped vs tuned layout model")
+    ap.add_argument("--memory-rounds", type=int, default=0, help="part 4: passes over every page")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     workers = args.workers or (os.cpu_count() or 1)

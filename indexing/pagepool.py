@@ -14,8 +14,9 @@ pool and every chunk in flight, whichever document it belongs to. The pool is re
 each broken chunk is run again alone in a one-process pool: the chunk that breaks that one too
 fails its document with ``CorruptDocumentError``; the other documents do not notice.
 
-Workers are spawned once per process lifetime (about a second each: PyMuPDF and the layout
-models load) and shared by every ``PagePool``.
+Workers are spawned once per process lifetime (a few CPU seconds each: PyMuPDF and the
+layout models load) and shared by every ``PagePool``. The pool is replaced only when a
+worker's memory passes ``WORKER_MAX_RSS``.
 """
 
 from __future__ import annotations
@@ -43,8 +44,12 @@ from indexing.render import crop_regions
 from indexing.sources import DocumentSource, open_document
 
 Progress = Callable[[int, int], None]  # (pages done, page count)
-Timings = tuple[Counter[str], Counter[str]]  # a chunk's stage seconds: wall, CPU
-WORKER_TASKS = 100  # chunks per worker before the pool is replaced by a fresh one
+# A worker holding more than this after a chunk gets its pool replaced. Measured here
+# (bench/ingest_profile.py --memory-rounds), a worker grows to about 0.65 GB over its first
+# hundred pages of the real PDFs and then by under 10 MB a hundred pages; the cap is for
+# what those pages did not show (a leak, a huge page), not for routine turnover, which costs
+# every worker a cold start.
+WORKER_MAX_RSS = 1536 * 2**20
 _END = object()  # feeder -> consumer: no more chunks for this document
 
 
@@ -53,6 +58,17 @@ def chunk_pages(total: int, workers: int) -> list[list[int]]:
     Small chunks keep every worker busy to the end and let progress advance smoothly."""
     size = max(1, min(8, math.ceil(total / (workers * 8))))
     return [list(range(i, min(i + size, total + 1))) for i in range(1, total + 1, size)]
+
+
+@dataclass(slots=True)
+class ChunkResult:
+    """What a worker hands back for one chunk of pages."""
+
+    records: list[PageRecord]
+    wall: Counter[str]  # stage seconds
+    cpu: Counter[str]  # stage CPU seconds
+    generation: int  # the pool the worker belongs to
+    rss: int  # the worker's resident memory afterwards, bytes
 
 
 @dataclass(eq=False)
@@ -67,7 +83,7 @@ class _Doc:
     cancelled: bool = False
     pooled: bool = True  # False: pages are read in the consumer's thread
 
-    def task(self, options: PipelineOptions) -> Callable[[list[int]], tuple[list[PageRecord], Timings]]:
+    def task(self, options: PipelineOptions) -> Callable[[list[int]], ChunkResult]:
         """The worker call for one chunk of this document (its bytes must be published)."""
         assert self.shm is not None
         key = f"{self.shm.name}:{len(self.source.data)}"
@@ -243,17 +259,18 @@ class DocumentPages:
             if chunk is None:  # the feeder failed on this document
                 future.result()
             try:
-                records, (wall, cpu) = self._result(chunk, future)
+                result = self._result(chunk, future)
             finally:
                 self.pool._release(len(chunk))
-            STAGE_SECONDS.update(wall)
-            STAGE_CPU_SECONDS.update(cpu)
-            for rec in records:
+            STAGE_SECONDS.update(result.wall)
+            STAGE_CPU_SECONDS.update(result.cpu)
+            _check_memory(result)
+            for rec in result.records:
                 # Without encode_images the crops are cut here, which halves the raw pixels
                 # sent through the pipes; with it, workers cut and encode and only bytes travel.
                 yield rec if opt.encode_images else crop_regions(rec, opt.crop_padding)
 
-    def _result(self, chunk: list[int], future: Future) -> tuple[list[PageRecord], Timings]:
+    def _result(self, chunk: list[int], future: Future) -> ChunkResult:
         try:
             return future.result()
         except BrokenProcessPool:
@@ -287,9 +304,11 @@ def _publish(data: bytes) -> shared_memory.SharedMemory:
 _POOL_LOCK = threading.Lock()
 _POOL: ProcessPoolExecutor | None = None
 _POOL_SIZE = 0
-_POOL_TASKS = 0  # chunks handed to the current pool
+_POOL_GENERATION = 0  # counts the pools made; chunk results name theirs
+_RETIRE = False  # a worker of the current pool passed WORKER_MAX_RSS
 _ALONE_LOCK = threading.Lock()
 _WORKER_DOCS: dict[str, pymupdf.Document] = {}  # in a worker: the document being processed
+_WORKER_GENERATION = -1  # in a worker: its pool's generation (-1: not a shared pool's)
 
 
 def _submit(workers: int, task: Callable, chunk: list[int]) -> Future:
@@ -302,32 +321,40 @@ def _submit(workers: int, task: Callable, chunk: list[int]) -> Future:
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
-    """The shared pool. It is retired after WORKER_TASKS chunks per worker: worker memory
-    (MuPDF's store, ONNX Runtime's arena) was seen to creep from 0.6 to 0.9 GB over a few
-    hundred pages. The retired pool finishes what it holds while a fresh one takes new chunks.
-    (``max_tasks_per_child`` would do this per worker, but with Python 3.11 the executor was
-    seen to hang when a worker retired mid-map.)"""
-    global _POOL, _POOL_SIZE, _POOL_TASKS
+    """The shared pool, replaced by a fresh one once a worker has grown past WORKER_MAX_RSS;
+    the retired pool finishes what it holds while the fresh one takes new chunks.
+    (``max_tasks_per_child`` would retire single workers, but with Python 3.11 the executor
+    was seen to hang when a worker retired mid-map.)"""
+    global _POOL, _POOL_SIZE, _POOL_GENERATION, _RETIRE
     with _POOL_LOCK:
-        if _POOL is not None and (_POOL_SIZE != workers or _POOL_TASKS >= WORKER_TASKS * workers):
+        if _POOL is not None and (_POOL_SIZE != workers or _RETIRE):
             _POOL.shutdown(wait=False)
             _POOL = None
         if _POOL is None:
-            _POOL, _POOL_SIZE, _POOL_TASKS = _new_pool(workers), workers, 0
-        _POOL_TASKS += 1
+            _POOL_GENERATION += 1
+            _POOL, _POOL_SIZE, _RETIRE = _new_pool(workers, _POOL_GENERATION), workers, False
         return _POOL
 
 
-def _new_pool(workers: int) -> ProcessPoolExecutor:
+def _check_memory(result: ChunkResult) -> None:
+    """Retire the current pool if one of its workers has grown past WORKER_MAX_RSS."""
+    global _RETIRE
+    if result.rss > WORKER_MAX_RSS:
+        with _POOL_LOCK:
+            _RETIRE = _RETIRE or result.generation == _POOL_GENERATION
+
+
+def _new_pool(workers: int, generation: int = -1) -> ProcessPoolExecutor:
     # spawn, not fork: the parent may hold ONNX Runtime and OpenMP threads.
-    return ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=prepare_worker)
+    return ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=prepare_worker,
+                               initargs=(generation,))
 
 
 def shutdown_pool(wait: bool = True) -> None:
     """Stop the page-worker processes (they are also stopped at interpreter exit)."""
-    global _POOL, _POOL_SIZE, _POOL_TASKS
+    global _POOL, _POOL_SIZE, _RETIRE
     with _POOL_LOCK:
-        pool, _POOL, _POOL_SIZE, _POOL_TASKS = _POOL, None, 0, 0
+        pool, _POOL, _POOL_SIZE, _RETIRE = _POOL, None, 0, False
     if pool is not None:
         pool.shutdown(wait=wait, cancel_futures=True)
 
@@ -335,7 +362,7 @@ def shutdown_pool(wait: bool = True) -> None:
 atexit.register(shutdown_pool)
 
 
-def _run_alone(task: Callable, chunk: list[int], filename: str) -> tuple[list[PageRecord], Timings]:
+def _run_alone(task: Callable, chunk: list[int], filename: str) -> ChunkResult:
     """Run a chunk that was in flight when the pool broke, alone in a fresh process, one chunk
     at a time: if it breaks that process too, it is the one that crashes."""
     with _ALONE_LOCK, _new_pool(1) as alone:
@@ -348,11 +375,13 @@ def _run_alone(task: Callable, chunk: list[int], filename: str) -> tuple[list[Pa
                 f"{filename}: processing crashed on {pages}; a page may be malformed") from exc
 
 
-def prepare_worker() -> None:
-    """Set this process up as a page worker: one thread per library, and the layout model
-    rebuilt for it (``indexing.layout_model.install``)."""
+def prepare_worker(generation: int = -1) -> None:
+    """Set this process up as a page worker (of the shared pool ``generation``): one thread
+    per library, and the layout model rebuilt for it (``indexing.layout_model.install``)."""
     from indexing import layout_model
 
+    global _WORKER_GENERATION
+    _WORKER_GENERATION = generation
     single_threaded()
     layout_model.install()
 
@@ -372,7 +401,7 @@ def single_threaded() -> None:
 
 
 def _work_chunk(key: str, kind: str, options: PipelineOptions,
-                numbers: list[int]) -> tuple[list[PageRecord], Timings]:
+                numbers: list[int]) -> ChunkResult:
     """In a worker: open the document from shared memory (once per document) and process pages."""
     doc = _WORKER_DOCS.get(key)
     if doc is None:
@@ -389,4 +418,16 @@ def _work_chunk(key: str, kind: str, options: PipelineOptions,
     STAGE_SECONDS.clear()
     STAGE_CPU_SECONDS.clear()
     records = list(process_pages(doc, numbers, options, with_crops=options.encode_images))
-    return records, (Counter(STAGE_SECONDS), Counter(STAGE_CPU_SECONDS))
+    return ChunkResult(records, Counter(STAGE_SECONDS), Counter(STAGE_CPU_SECONDS), _WORKER_GENERATION,
+                       resident_bytes())
+
+
+def resident_bytes() -> int:
+    """This process's resident memory now (Linux), else its peak."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024

@@ -78,6 +78,21 @@ def test_a_worker_crash_fails_only_its_document(fresh_workers, monkeypatch):
     assert all("FINE" in t for t in texts(pages))
 
 
+def test_the_pool_is_kept_across_documents_and_replaced_when_a_worker_grows(fresh_workers, monkeypatch):
+    from indexing import pagepool
+
+    def read(marker: str) -> list[str]:
+        with PagePool(PipelineOptions(workers=2)) as pool:
+            return texts(pool.submit(open_source(marked_pdf(marker, pages=4), f"{marker}.pdf")))
+
+    read("ONE")
+    first = pagepool._POOL
+    assert all("TWO" in t for t in read("TWO")) and pagepool._POOL is first
+    monkeypatch.setattr(pagepool, "WORKER_MAX_RSS", 0)  # every worker is now too big
+    read("THREE")  # its chunks report the memory of the workers that ran them
+    assert all("FOUR" in t for t in read("FOUR")) and pagepool._POOL is not first
+
+
 def test_an_abandoned_document_frees_its_place(fresh_workers):
     with PagePool(PipelineOptions(workers=2), ahead_pages=2) as pool:
         first = pool.submit(open_source(marked_pdf("FIRST", pages=6), "first.pdf"))
