@@ -12,8 +12,8 @@ Variants, each built from the same stored crops (``bench.retrieval_eval``): crop
 crop by its own text, headings and captions as results: the indexing before), +context
 (title, heading path, caption; headings and captions folded), +table rows, +page/document
 signal, and the service's default (the settings ``docagent.search`` uses). Weights are swept
-on the development templates and KorQuAD text; the held-out templates and the scans only
-report. A check confirms that the service's own ``search`` returns what the default variant
+on the development templates (text and scans) and KorQuAD text; the held-out templates and
+KorQuAD scans only report. A check confirms that the service's own ``search`` returns what the default variant
 ranks.
 
     .venv/bin/python -m bench.retrieval [--quick] [--no-scans] [--no-sweep] [--json]
@@ -176,8 +176,12 @@ def sweeps(run: Run, tune_sets: list[str]) -> list[dict]:
                 record(f"page/document ({method})", Variant(f"page {page}, document {doc}",
                                                             PassageOptions(), fusion=fusion))
     for dense in (0.0, 0.1, 0.25, 0.5, 1.0):
-        record("dense weight (hash-ngram)", Variant(f"dense {dense}", PassageOptions(),
-                                                    "hybrid" if dense else "sparse", dense, FUSION))
+        record("dense weight (hash-ngram), score fusion",
+               Variant(f"dense {dense}", PassageOptions(), "hybrid" if dense else "sparse", dense,
+                       FUSION))
+    for dense in (0.25, 0.5, 1.0):
+        record("dense weight (hash-ngram), rank fusion",
+               Variant(f"dense {dense}", PassageOptions(), "hybrid", dense, replace(FUSION, method="rrf")))
     return rows
 
 
@@ -208,7 +212,8 @@ def main() -> None:
     for set_name in run.sets:
         out["sets"][set_name] = {v.name: run.measure(set_name, v) for v in ladder(dense)}
     if not args.no_sweep:
-        out["sweeps"] = sweeps(run, ["templates development, text", "KorQuAD, text"])
+        tune = ["templates development, text", "templates development, scans", "KorQuAD, text"]
+        out["sweeps"] = sweeps(run, [s for s in tune if s in run.sets])
     out["seconds"] = round(time.perf_counter() - started, 1)
     write_json("retrieval", out)
     print(json.dumps(out, ensure_ascii=False) if args.json else report(out))

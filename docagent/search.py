@@ -20,7 +20,8 @@ from indexing.passages import PARTS
 from indexing.search import Fusion, Hit
 
 Mode = Literal["hybrid", "sparse", "dense"]
-# How a crop's context, page and document count beside its own text (measured: bench.retrieval).
+# How a crop's context, page and document count beside its own text, and how sparse and dense
+# scores combine (measured: bench.retrieval; the dense weight is the embedder's).
 FUSION = Fusion(context=1.0, page=0.25, document=0.25, method="score")
 MAX_K = 200
 MAX_QUERY_CHARS = 2000

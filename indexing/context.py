@@ -30,6 +30,7 @@ from indexing.model import RegionKind, Word
 TITLE_PAGES = 2
 MAX_CONTEXT_CHARS = 200  # a "heading" longer than this is a misread paragraph: cut it
 TITLE_SIZE_RATIO = 1.2  # a fallback title is set at least this much larger than the body
+TITLE_TOP = 0.2  # ...and starts in this top share of page 1
 SAME_SIZE = 0.08  # headings whose sizes differ by less than this share are the same level
 CAPTION_GAP = 72.0  # points between a caption and the table or figure it names, at most
 MARGIN_SHARE = 0.08  # running heads and feet sit within this share of the page height
@@ -196,7 +197,7 @@ def _title_like(b: Block) -> bool:
     kinds = (RegionKind.TEXT, RegionKind.SECTION_HEADER, RegionKind.PAGE_HEADER)
     letters = sum(ch.isalpha() for ch in b.text)  # OCR specks ("x]") are no title
     return (b.kind in kinds and 0 < len(lines) <= 3 and len(b.text) <= MAX_CONTEXT_CHARS
-            and letters >= 3 and b.size > 0 and b.box.y0 < 0.35 * b.page_height
+            and letters >= 3 and b.size > 0 and b.box.y0 < TITLE_TOP * b.page_height
             and not _NUMBERING.match(b.text))  # "1. 개요" is a section, not the title
 
 

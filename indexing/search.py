@@ -22,9 +22,11 @@ files; older ones are deleted.
 A crop unit (and each row, column or chart point of it) is scored by BM25F over two fields,
 its own terms and its context's (``indexing.bm25f``), the context weighted ``Fusion.context``.
 
-Search: BM25F and the dense index are each asked for ``max(50, 4k)`` crop and row units, fused
-by reciprocal rank (dense candidates with similarity <= 0 dropped); rows fold into their crop
-(the crop keeps its best unit). With ``Fusion.page``/``document`` weights, each candidate's page and document
+Search: BM25F and the dense index are each asked for ``max(50, 4k)`` crop units and parts
+(dense candidates with similarity <= 0 dropped), fused by reciprocal rank, or with
+``Fusion.method="score"`` by their scores divided by the best of each (rank fusion flattens
+BM25's margins, which the page and document scores are then weighed against); parts fold
+into their crop (the crop keeps its best unit). With ``Fusion.page``/``document`` weights, each candidate's page and document
 are scored among the page and document units and added (by rank, or by max-normalised score),
 and the crops of the best pages join the candidates. Measured weights: ``bench.retrieval``.
 """
@@ -266,7 +268,9 @@ class CollectionIndex:
         sparse = self._fielded.search(query_terms, depth, fusion.context) if mode != "dense" else []
         dense = self._dense_candidates(query_vector, depth) \
             if mode == "dense" or (mode == "hybrid" and dense_weight > 0) else []
-        if mode == "hybrid" and dense:
+        if mode == "hybrid" and dense and fusion.method == "score":
+            ranked = _score_fusion(sparse, dense, dense_weight)
+        elif mode == "hybrid" and dense:
             ranked = reciprocal_rank_fusion([[i for i, _ in sparse], [i for i, _ in dense]],
                                             weights=[1.0, dense_weight])
         else:
@@ -411,6 +415,17 @@ def _rank_map(ranked: list[tuple[int, float]]) -> dict[int, int]:
 
 def _ranked(ranked: list[tuple[int, float]]) -> list[tuple[int, int, float]]:
     return [(unit, r, score) for r, (unit, score) in enumerate(ranked, 1)]
+
+
+def _score_fusion(sparse: list[tuple[int, float]], dense: list[tuple[int, float]],
+                  dense_weight: float) -> list[tuple[int, float]]:
+    """BM25 over the best BM25 plus ``dense_weight`` times cosine over the best cosine."""
+    out: dict[int, float] = {}
+    for ranked, weight in ((sparse, 1.0), (dense, dense_weight)):
+        best = ranked[0][1] if ranked and ranked[0][1] > 0 else 1.0
+        for unit, score in ranked:
+            out[unit] = out.get(unit, 0.0) + weight * score / best
+    return sorted(out.items(), key=lambda item: (-item[1], item[0]))
 
 
 def _rrf_values(items: list[tuple[int, int, float]], k: float) -> dict[int, float]:

@@ -259,3 +259,17 @@ def test_bad_batches_change_nothing(index: CollectionIndex, corpus, encoded) -> 
     with pytest.raises(CollectionIndexError, match="not a string"):
         index.add([1], ["매출액"], vectors[:1])
     assert index.fingerprint() == before
+
+
+def test_score_fusion_adds_max_normalised_scores(index: CollectionIndex, corpus) -> None:  # type: ignore[no-untyped-def]
+    from indexing.search import Fusion
+
+    question, target = corpus[2][0]
+    sparse = {h.id: h.score for h in ask(index, question, k=50, mode="sparse")}
+    dense = {h.id: h.score for h in ask(index, question, k=50, mode="dense")}
+    fused = ask(index, question, k=5, dense_weight=0.5, fusion=Fusion(method="score"))
+    assert fused[0].id == target
+    for hit in fused:
+        expected = sparse.get(hit.id, 0.0) / max(sparse.values()) \
+            + 0.5 * dense.get(hit.id, 0.0) / max(dense.values())
+        assert hit.score == pytest.approx(expected, rel=1e-5)
