@@ -83,8 +83,9 @@ def _nothing_to_serve(settings: Settings) -> bool:
 
 
 def request(paths: WarmPaths, op: str, args: dict[str, Any],
-            timeout_s: float = REPLY_TIMEOUT_S) -> Any:
-    """Send one request and return its result; ``NoServer`` when nobody listens."""
+            timeout_s: float | None = None) -> Any:
+    """Send one request and return its result; ``NoServer`` when nobody listens. The reply
+    timeout defaults to ``REPLY_TIMEOUT_S`` as it is when called."""
     if not run_dir_is_private(paths.run_dir):
         raise NoServer(f"{paths.run_dir} is missing or not private")
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
@@ -94,7 +95,8 @@ def request(paths: WarmPaths, op: str, args: dict[str, Any],
         except (FileNotFoundError, ConnectionRefusedError) as exc:
             raise NoServer(str(exc)) from exc
         send(sock, {"v": PROTOCOL, "key": paths.key, "op": op, "args": args})
-        reply = receive(sock, MAX_REPLY, time.monotonic() + timeout_s)
+        wait = REPLY_TIMEOUT_S if timeout_s is None else timeout_s
+        reply = receive(sock, MAX_REPLY, time.monotonic() + wait)
     if reply.get("ok") is True:
         return reply.get("result")
     error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
