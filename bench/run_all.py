@@ -11,13 +11,13 @@ import sys
 BENCHES = {
     "ingest_throughput": [],
     "ocr_accuracy": [],
-    "retrieval_korquad": [],
+    "retrieval": [],
     "search_latency": [],
     "cli_latency": [],
     "extractive_accuracy": [],
     "vlm_throughput": [],
 }
-QUICK = {"retrieval_korquad": ["--articles", "10", "--scan-articles", "2"],
+QUICK = {"retrieval": ["--quick", "--no-scans", "--no-sweep"],
          "search_latency": ["--crops", "10000", "--queries", "100"],
          "cli_latency": ["--queries", "10", "--first", "2"]}
 
