@@ -33,6 +33,7 @@ from PIL import Image
 from indexing.geometry import Box, Space
 from indexing.model import Word
 from indexing.mosaic import locate, paste, plan
+from indexing.ocr_large import band_mosaic, find_bands, is_band_read, merge_bands, place
 from indexing.ocr_segments import INK_LEVEL, SPLIT_GAP, Read, find_segments, merge
 from indexing.render import render_page
 
@@ -50,6 +51,7 @@ DEFAULT_DPI = 300
 DEFAULT_PSM = 6
 MAX_LETTER_GAP = 0.6  # letter spacing wider than this share of the line height is word spacing
 TOUCH_GAP = 0.08  # pieces this close are one word whatever their script ("3,450" + "억")
+DIGIT_GAP = 0.2  # bold digits read apart ("2" "005"); a word space is wider
 _COUNTERS = set("년월일원억만천조개명회차호항층세권건장쪽시분초주배")
 _CLOSERS = set(".,;:!?)]}%'\"”’」』〉》")
 _OPENERS = set("([{\"“‘「『〈《")
@@ -118,6 +120,7 @@ def ocr_image(image: Image.Image, dpi: float, *, origin: tuple[float, float] = (
     """
     primary, others = (languages, "") if single_pass else split_languages(languages)
     reads = parse_words(run_tesseract(image, dpi, languages=primary, psm=psm))
+    reads = reread_large(image, dpi, reads, primary, others)
     if others:
         reads = reread_latin(image, dpi, reads, others)
     return _result([r for r in reads if r.conf >= min_confidence], 72.0 / dpi, origin)
@@ -158,13 +161,35 @@ def parse_words(rows: list[dict[str, str]]) -> list[Read]:
     return reads
 
 
+def reread_large(image: Image.Image, dpi: float, reads: list[Read], primary: str,
+                 others: str = "", *, psm: int = DEFAULT_PSM) -> list[Read]:
+    """``reads`` with its lines of large text (titles, headings) read again, each cut out and
+    scaled to body size, all in one image (:mod:`indexing.ocr_large`): in ``primary``, then
+    what has no Hangul in ``others``, as on the page."""
+    gray = image.convert("L")
+    bands = find_bands(reads, np.asarray(gray) < INK_LEVEL)
+    if not bands:
+        return reads
+    mosaic, pasted = band_mosaic(gray, bands)
+    found = parse_words(run_tesseract(pasted, dpi, languages=primary, psm=psm))
+    if others:
+        found = reread_latin(pasted, dpi, found, others)
+    seconds: list[list[Read]] = [[] for _ in bands]
+    for r in found:
+        hit = place(mosaic, bands, r)
+        if hit is not None:
+            seconds[hit[0]].append(hit[1])
+    return merge_bands(reads, bands, seconds)
+
+
 def reread_latin(image: Image.Image, dpi: float, reads: list[Read], languages: str, *,
                  psm: int = SECOND_PSM) -> list[Read]:
     """``reads`` with the segments that hold no Hangul read again in ``languages``, all in one
     Tesseract call on a mosaic of their crops; a segment's second reading replaces its first
     where it is the more confident (:func:`indexing.ocr_segments.keep_second`)."""
     gray = image.convert("L")
-    segments = find_segments(reads, np.asarray(gray) < INK_LEVEL)
+    segments = [s for s in find_segments(reads, np.asarray(gray) < INK_LEVEL)
+                if not is_band_read(reads[s.start])]  # read with their band, at body size
     if not segments:
         return reads
     height = max(s.box[3] - s.box[1] for s in segments)
@@ -294,6 +319,8 @@ def _joins(left: Word, right: Word, height: float, threshold: float) -> bool:
         return True
     if right.text[0] in _CLOSERS or left.text[-1] in _OPENERS:
         return gap < 0.3 * height
+    if left.text[-1].isdigit() and right.text[0].isdigit() and gap < DIGIT_GAP * height:
+        return True
     if left.text[-1].isdigit() and right.text[0] in _COUNTERS and gap < MAX_LETTER_GAP * height:
         return True  # Korean writes a number and its unit as one word: 2021년, 521억, 3개
     return gap < threshold * height and _is_hangul(left.text[-1]) and _is_hangul(right.text[0])

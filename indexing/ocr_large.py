@@ -1,0 +1,198 @@
+"""Large text (titles, headings) read again on its own, scaled to the size of the body text.
+
+The page is read as one uniform block of text (psm 6), which assumes one text size. On a page
+of body text a title set twice as large comes out as two overlapping half-height lines of
+junk ("호 하 즈 귀 트 [신탁 월? ..." for "...증권투자신탁 월간 운용보고서"), confidently. Cut out
+and read alone, the same line reads right: on the scanned first pages of the development
+templates (`vlm.synth.collections`) the title's bigram F1 rose from 0.65-0.88 to 1.0.
+
+A band is a run of large words side by side on one line; what the first pass read inside a
+band is replaced by the band's second reading. No Tesseract here: :mod:`indexing.ocr` reads
+the mosaic of bands.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from statistics import median
+
+import numpy as np
+from PIL import Image
+
+from indexing.mosaic import Mosaic, PixelBox, locate, plan
+from indexing.ocr_segments import SPLIT_GAP, Read
+
+LARGE = 1.6  # a word this many times the page's median word height is large text
+HUGE = 8.0  # taller than this (a figure read as a glyph) is not text to read again
+MIN_BODY_WORDS = 8  # a page with fewer words has no body size to compare with
+TARGET = 1.2  # a band is scaled down to this many body heights before it is read
+PAD = 0.2  # blank margin kept around a band, in its word height
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    box: PixelBox  # in page pixels
+    scale: float  # the band's pixels are multiplied by this before reading (at most 1)
+
+
+def find_bands(reads: list[Read], ink: np.ndarray) -> list[Band]:
+    """The bands of large words in ``reads`` (page pixels); ``ink`` is the page's boolean ink
+    mask. A band's height is measured on the ink, since Tesseract sometimes boxes one word
+    of a body line twice as tall as its glyphs."""
+    if len(reads) < MIN_BODY_WORDS:
+        return []
+    body = median(_height(r) for r in reads) or 1
+    tall = [r for r in reads if LARGE * body <= _height(r) <= HUGE * body and _wordlike(r.text)]
+    spans: list[tuple[PixelBox, float]] = []
+    for group in _side_by_side(_lines(tall)):
+        height = median(_height(r) for r in group)
+        box = _grow(_union(group), reads, round(SPLIT_GAP * height))
+        if spans and _overlaps(spans[-1][0], box):  # two runs joined by the words between
+            box, height = _union_boxes(spans[-1][0], box), max(height, spans.pop()[1])
+        spans.append((box, height))
+    bands = []
+    for (x0, y0, x1, y1), _ in spans:
+        height = _ink_height(ink[y0:y1, x0:x1])
+        if height < LARGE * body:
+            continue
+        pad = round(PAD * height)
+        box = (max(x0 - pad, 0), max(y0 - pad, 0), min(x1 + pad, ink.shape[1]),
+               min(y1 + pad, ink.shape[0]))
+        bands.append(Band(box, min(1.0, TARGET * body / height)))
+    return bands
+
+
+def _ink_height(ink: np.ndarray) -> int:
+    """The longest run of rows that hold ink across 1% of the width or more: the height of
+    the tallest line of text in ``ink`` (a box over two body lines has a white gap inside)."""
+    rows = ink.sum(axis=1) >= max(2, 0.01 * ink.shape[1])
+    best = run = 0
+    for filled in rows:
+        run = run + 1 if filled else 0
+        best = max(best, run)
+    return best
+
+
+def _grow(box: PixelBox, reads: list[Read], reach: int) -> PixelBox:
+    """``box`` widened over the words of any size centred on its rows and within ``reach``
+    of its sides: the pieces of the same line that the first pass read short."""
+    x0, y0, x1, y1 = box
+    grown = True
+    while grown:
+        grown = False
+        for r in reads:
+            cy = (r.box[1] + r.box[3]) / 2
+            if y0 <= cy <= y1 and r.box[2] >= x0 - reach and r.box[0] <= x1 + reach and (
+                    r.box[0] < x0 or r.box[2] > x1):
+                x0, x1, grown = min(x0, r.box[0]), max(x1, r.box[2]), True
+    return x0, y0, x1, y1
+
+
+def band_mosaic(image: Image.Image, bands: list[Band]) -> tuple[Mosaic, Image.Image]:
+    """One image holding every band, scaled, one per row; rows are addressed in band pixels
+    (scaled, origin at the band's corner)."""
+    crops = [_scaled(image.crop(b.box), b.scale) for b in bands]
+    gap = max((c.height for c in crops), default=0) // 2
+    mosaic = plan([(0, 0, c.width, c.height) for c in crops], gap=gap, margin=gap)
+    out = Image.new("L", mosaic.size, 255)
+    for crop, top in zip(crops, mosaic.tops, strict=True):
+        out.paste(crop, (mosaic.margin, top))
+    return mosaic, out
+
+
+def place(mosaic: Mosaic, bands: list[Band], read: Read) -> tuple[int, Read] | None:
+    """(band, ``read`` in page pixels, on a line of its band's own) for a word read in the
+    mosaic; None off every band."""
+    hit = locate(mosaic, read.box)
+    if hit is None:
+        return None
+    row, (x0, y0, x1, y1) = hit
+    band = bands[row]
+    k, (bx, by) = band.scale, band.box[:2]
+    box = (bx + round(x0 / k), by + round(y0 / k), bx + round(x1 / k), by + round(y1 / k))
+    return row, replace(read, box=box, line=(-1 - row, read.line[1], read.line[2]))
+
+
+def is_band_read(read: Read) -> bool:
+    """Whether ``read`` came from a band's second reading (:func:`place` gives those lines
+    negative block numbers)."""
+    return read.line[0] < 0
+
+
+def merge_bands(reads: list[Read], bands: list[Band], seconds: list[list[Read]]) -> list[Read]:
+    """``reads`` with what lies inside each band swapped for the band's second reading, where
+    that says something; the new words take the place of the first word they replace."""
+    out = list(reads)
+    for band, second in zip(bands, seconds, strict=True):
+        if not any(_wordlike(r.text) for r in second):
+            continue
+        inside = [i for i, r in enumerate(out) if _centre_in(r.box, band.box)]
+        if not inside:
+            continue
+        first, drop = inside[0], set(inside)
+        out = out[:first] + second + [r for i, r in enumerate(out) if i > first and i not in drop]
+    return out
+
+
+def _lines(tall: list[Read]) -> list[list[Read]]:
+    """Tall words grouped by vertical overlap (half the shorter height or more)."""
+    lines: list[list[Read]] = []
+    for r in sorted(tall, key=lambda r: (r.box[1] + r.box[3]) / 2):
+        if lines:
+            top, bottom = min(w.box[1] for w in lines[-1]), max(w.box[3] for w in lines[-1])
+            overlap = min(bottom, r.box[3]) - max(top, r.box[1])
+            if overlap >= 0.5 * min(_height(r), bottom - top):
+                lines[-1].append(r)
+                continue
+        lines.append([r])
+    return lines
+
+
+def _side_by_side(lines: list[list[Read]]) -> list[list[Read]]:
+    """Each line cut where a gap is wider than a column gap."""
+    out = []
+    for line in lines:
+        line = sorted(line, key=lambda r: r.box[0])
+        height = median(_height(r) for r in line)
+        out.append([line[0]])
+        right = line[0].box[2]  # the group's right edge: words read twice overlap
+        for r in line[1:]:
+            if r.box[0] - right > SPLIT_GAP * height:
+                out.append([])
+                right = r.box[2]
+            out[-1].append(r)
+            right = max(right, r.box[2])
+    return out
+
+
+def _union(reads: list[Read]) -> PixelBox:
+    return (min(r.box[0] for r in reads), min(r.box[1] for r in reads),
+            max(r.box[2] for r in reads), max(r.box[3] for r in reads))
+
+
+def _union_boxes(a: PixelBox, b: PixelBox) -> PixelBox:
+    return min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])
+
+
+def _overlaps(a: PixelBox, b: PixelBox) -> bool:
+    return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
+
+
+def _scaled(image: Image.Image, k: float) -> Image.Image:
+    if k >= 1.0:
+        return image
+    return image.resize((max(1, round(image.width * k)), max(1, round(image.height * k))),
+                        Image.Resampling.LANCZOS)
+
+
+def _height(r: Read) -> int:
+    return r.box[3] - r.box[1]
+
+
+def _wordlike(text: str) -> bool:
+    return any(ch.isalnum() for ch in text)
+
+
+def _centre_in(box: PixelBox, outer: PixelBox) -> bool:
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return outer[0] <= cx <= outer[2] and outer[1] <= cy <= outer[3]
