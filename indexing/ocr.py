@@ -120,7 +120,8 @@ def ocr_image(image: Image.Image, dpi: float, *, origin: tuple[float, float] = (
     """
     primary, others = (languages, "") if single_pass else split_languages(languages)
     reads = parse_words(run_tesseract(image, dpi, languages=primary, psm=psm))
-    reads = reread_large(image, dpi, reads, primary, others)
+    if not single_pass:
+        reads = reread_large(image, dpi, reads, primary, others)
     if others:
         reads = reread_latin(image, dpi, reads, others)
     return _result([r for r in reads if r.conf >= min_confidence], 72.0 / dpi, origin)
