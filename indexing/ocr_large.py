@@ -4,7 +4,7 @@ The page is read as one uniform block of text (psm 6), which assumes one text si
 of body text a title set twice as large comes out as two overlapping half-height lines of
 junk ("호 하 즈 귀 트 [신탁 월? ..." for "...증권투자신탁 월간 운용보고서"), confidently. Cut out
 and read alone, the same line reads right: on the scanned first pages of the development
-templates (`vlm.synth.collections`) the title's bigram F1 rose from 0.65-0.88 to 1.0.
+templates (`vlm.synth.collections`) the title's bigram F1 rose from 0.65-0.88 to 0.96-0.98.
 
 A band is a run of large words side by side on one line; what the first pass read inside a
 band is replaced by the band's second reading. No Tesseract here: :mod:`indexing.ocr` reads
@@ -13,6 +13,7 @@ the mosaic of bands.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from statistics import median
 
@@ -43,15 +44,15 @@ def find_bands(reads: list[Read], ink: np.ndarray) -> list[Band]:
         return []
     body = median(_height(r) for r in reads) or 1
     tall = [r for r in reads if LARGE * body <= _height(r) <= HUGE * body and _wordlike(r.text)]
-    spans: list[tuple[PixelBox, float]] = []
+    spans: list[PixelBox] = []
     for group in _side_by_side(_lines(tall)):
-        height = median(_height(r) for r in group)
-        box = _grow(_union(group), reads, round(SPLIT_GAP * height))
-        if spans and _overlaps(spans[-1][0], box):  # two runs joined by the words between
-            box, height = _union_boxes(spans[-1][0], box), max(height, spans.pop()[1])
-        spans.append((box, height))
+        reach = round(SPLIT_GAP * median(_height(r) for r in group))
+        box = _grow(_bounds(r.box for r in group), reads, reach)
+        if spans and _overlaps(spans[-1], box):  # two runs joined by the words between
+            box = _bounds((spans.pop(), box))
+        spans.append(box)
     bands = []
-    for (x0, y0, x1, y1), _ in spans:
+    for x0, y0, x1, y1 in spans:
         height = _ink_height(ink[y0:y1, x0:x1])
         if height < LARGE * body:
             continue
@@ -165,13 +166,9 @@ def _side_by_side(lines: list[list[Read]]) -> list[list[Read]]:
     return out
 
 
-def _union(reads: list[Read]) -> PixelBox:
-    return (min(r.box[0] for r in reads), min(r.box[1] for r in reads),
-            max(r.box[2] for r in reads), max(r.box[3] for r in reads))
-
-
-def _union_boxes(a: PixelBox, b: PixelBox) -> PixelBox:
-    return min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])
+def _bounds(boxes: Iterable[PixelBox]) -> PixelBox:
+    x0s, y0s, x1s, y1s = zip(*boxes, strict=True)
+    return min(x0s), min(y0s), max(x1s), max(y1s)
 
 
 def _overlaps(a: PixelBox, b: PixelBox) -> bool:
