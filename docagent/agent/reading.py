@@ -1,0 +1,141 @@
+"""Reading crops: one value per sub-question through the VLM backend, or a whole series.
+
+``propose`` asks the backend about every candidate crop (one request per crop, in one batch)
+and returns the readings best first: answerable ones, then by how much of the question the
+evidence covered, then by retrieval rank. Boxes come back normalised to each crop and are
+mapped to page points through the crop's frame. ``read_series`` takes a table's (or chart's)
+row or column that the sub-question names, with the labels of the other axis, for extremes,
+trends, totals and lists, which no single cell answers.
+"""
+
+from __future__ import annotations
+
+import re
+
+from docagent.agent.answer import Citation
+from docagent.agent.arithmetic import Value, parse_value, unit_of
+from docagent.agent.evidence import Candidate, reader_question
+from docagent.agent.state import Reading, SubQuestion
+from indexing.geometry import Box, Space
+from vlm.backends.base import GroundedAnswer, VisionRequest, VLMBackend
+from vlm.extractive.morph import terms_of, tokenize
+from vlm.extractive.tables import expanded_grid
+
+_COVERAGE = re.compile(r"coverage=([0-9.]+)")
+_YEARISH = re.compile(r"^(?:19|20)\d\d\s*년?도?$|^\d{1,2}\s*월$|^Q[1-4]$|^\d분기$")
+
+
+def citation(c: Candidate, box: Box | None, quote: str) -> Citation:
+    r = c.result
+    b = box.as_list() if box is not None else list(r["bbox"])
+    return Citation(document_id=r["document_id"], filename=r["filename"], page=int(r["page"]),
+                    bbox=[round(float(v), 2) for v in b], page_size=list(r["page_size"]),
+                    crop_id=c.crop_id, kind=r["kind"], quote=" ".join(quote.split())[:300])
+
+
+def requests_for(sub: SubQuestion, candidates: list[Candidate]) -> list[VisionRequest]:
+    return [VisionRequest(reader_question(sub.text, c), [c.crop]) for c in candidates]
+
+
+def propose(backend: VLMBackend, sub: SubQuestion, candidates: list[Candidate],
+            answers: list[GroundedAnswer] | None = None) -> list[Reading]:
+    """Readings of ``sub`` from ``candidates``, best first (see the module docstring)."""
+    requests = requests_for(sub, candidates)
+    if answers is None:
+        answers = backend.answer(requests) if requests else []
+    scored = []
+    for c, req, ans in zip(candidates, requests, answers, strict=False):
+        reading = _reading(sub, c, req, ans)
+        m = _COVERAGE.search(ans.raw or "")
+        scored.append(((ans.answerable, float(m.group(1)) if m else 0.5, -c.rank), reading))
+    scored.sort(key=lambda t: t[0], reverse=True)
+    return [r for _, r in scored]
+
+
+def _reading(sub: SubQuestion, c: Candidate, req: VisionRequest, ans: GroundedAnswer) -> Reading:
+    boxes = [b for _, b in ans.page_boxes(req)]
+    quote = ans.evidence[1].text if len(ans.evidence) > 1 and ans.evidence[1].text else ans.text
+    answer_box = boxes[0] if boxes else None
+    unit = _cell_unit(c, answer_box, ans.text) or unit_of(quote, c.crop.text, c.result.get("caption") or "")
+    value = parse_value(ans.text, unit, sub.label) if ans.answerable else None
+    cites = [citation(c, answer_box, quote)]
+    return Reading(sub.id, ans.text if ans.answerable else "", [value] if value else [], cites,
+                   c.crop_id, (ans.raw or "").split(" ")[0], False,
+                   "" if ans.answerable else ans.text)
+
+
+def _cell_unit(c: Candidate, box: Box | None, text: str) -> str:
+    """The unit a table cell's row label or column header gives (``인구(명)``), if any."""
+    table = c.crop.table
+    if table is None:
+        return ""
+    grid = expanded_grid(table)
+    at = None
+    if box is not None:
+        cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
+        at = next(((cell.row, cell.col) for cell in table.cells if cell.box is not None
+                   and cell.box.x0 <= cx <= cell.box.x1 and cell.box.y0 <= cy <= cell.box.y1), None)
+    if at is None:
+        at = next(((cell.row, cell.col) for cell in table.cells if cell.text.strip() == text.strip()), None)
+    if at is None or not grid:
+        return ""
+    r, col = at
+    return unit_of(grid[r][0], grid[0][col] if col < len(grid[0]) else "")
+
+
+def _terms(text: str) -> set[str]:
+    return {h.term for h in terms_of(tokenize(text))}
+
+
+def _label_score(label: str, want: set[str], want_text: str) -> float:
+    got = _terms(label)
+    if not got:
+        return 0.0
+    shared = len(got & want)
+    compact = "".join(label.split())
+    bonus = 0.5 if compact and re.sub(r"\(.*?\)", "", compact) in "".join(want_text.split()) else 0.0
+    return shared / len(got) + bonus
+
+
+def read_series(sub: SubQuestion, c: Candidate) -> Reading | None:
+    """The row or column of ``c``'s table that ``sub`` names, as labelled values."""
+    table = c.crop.table
+    if table is None:
+        return None
+    grid = expanded_grid(table)
+    if len(grid) < 2 or len(grid[0]) < 2:
+        return None
+    want_text = reader_question(sub.text, c)
+    want = _terms(want_text)
+    header = grid[0]
+    yearly_cols = sum(bool(_YEARISH.match(h.strip())) for h in header[1:])
+    yearly_rows = sum(bool(_YEARISH.match(row[0].strip())) for row in grid[1:])
+    if yearly_cols >= yearly_rows:  # series run along rows: pick the row
+        lines = [(row[0], [(header[j], row[j], (i, j)) for j in range(1, len(row))]) for i, row in enumerate(grid[1:], 1)]
+    else:  # years down the side: pick the column
+        lines = [(header[j], [(grid[i][0], grid[i][j], (i, j)) for i in range(1, len(grid))]) for j in range(1, len(header))]
+    scored = [(_label_score(name, want, want_text), k) for k, (name, _) in enumerate(lines)]
+    best, k = max(scored)
+    if best <= 0 and len(lines) > 1:
+        return None
+    name, cells = lines[k]
+    unit = unit_of(name, c.crop.text, c.result.get("caption") or "")
+    values: list[Value] = []
+    cites: list[Citation] = []
+    boxes = {(cell.row, cell.col): cell.box for cell in table.cells}
+    for label, text, rc in cells:
+        year = re.match(r"(?:19|20)\d\d", label.strip())
+        if sub.years and year and int(year.group(0)) not in sub.years:
+            continue
+        v = parse_value(text, unit, " ".join(label.split()))
+        if v is None:
+            continue
+        values.append(v)
+        cites.append(citation(c, boxes.get(rc), f"{name} | {label}: {text}"))
+    if len(values) < 2 and not sub.years:
+        return None
+    return Reading(sub.id, name, values, cites, c.crop_id, "series", False, "")
+
+
+def page_box(b: list[float]) -> Box:
+    return Box(*b, Space.PAGE)

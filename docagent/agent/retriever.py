@@ -1,0 +1,52 @@
+"""Hybrid search for the agent: one session and one open index for all of a question's searches."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from docagent.agent.evidence import Candidate, context_of, crop_input, with_image
+from docagent.catalog import find_tenant, get_collection
+from docagent.db.models import Crop
+from docagent.indexes import embedder_for, open_index
+from docagent.passages import analyzer
+from docagent.store import FileStore
+from docagent.search import FUSION, located, validate_query
+
+
+class Retriever(Protocol):
+    def retrieve(self, query: str, k: int) -> list[Candidate]:
+        """The ``k`` best crops for ``query``, best first, ready to read."""
+
+
+class CollectionRetriever:
+    """Searches one tenant's collection inside an open session (read-only)."""
+
+    def __init__(self, session: Session, settings, tenant_name: str, collection_name: str,  # type: ignore[no-untyped-def]
+                 images: FileStore | None = None) -> None:
+        self.s = session
+        self.images = images  # crop images are loaded only for a backend that looks at pixels
+        self.tenant = find_tenant(session, tenant_name)
+        self.collection = get_collection(session, self.tenant, collection_name)
+        self.index = open_index(settings, session, self.collection)
+        self.embedder = embedder_for(self.collection.embedder)
+
+    def retrieve(self, query: str, k: int) -> list[Candidate]:
+        query = validate_query(query, k)
+        hits = self.index.search(analyzer().query_terms(query), self.embedder.encode_query(query), k,
+                                 mode="hybrid", dense_weight=self.embedder.fusion_weight, fusion=FUSION)
+        results = [r.to_json() for r in located(self.s, self.tenant.id, self.collection.id, hits)]
+        crops = {c.id: c for c in self.s.scalars(select(Crop).where(
+            Crop.id.in_([int(r["crop_id"]) for r in results]), Crop.tenant_id == self.tenant.id))}
+        out = []
+        for rank, r in enumerate(results):
+            crop = crops.get(int(r["crop_id"]))
+            if crop is None:
+                continue
+            ci = crop_input(r, crop.text, crop.words, crop.table, crop.kind)
+            if self.images is not None and crop.image_sha256:
+                with_image(ci, self.images.get(crop.image_sha256))
+            out.append(Candidate(r, ci, context_of(r), rank))
+        return out
