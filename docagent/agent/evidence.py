@@ -101,11 +101,15 @@ def reader_question(question: str, candidate: Candidate) -> str:
     context = _squash(candidate.context)
     if not context:
         return question
-    kept = []
+    kept: list[str] = []
+    dropped_year = False
     for word in question.split():
         stem = _JOSA.sub("", word.strip("?,.!"))
-        stem = re.sub(r"^((?:19|20)\d\d)년도?$", r"\1", stem)  # a title says "2024", a question "2024년"
-        if len(stem) >= 2 and stem in context and stem not in own:
+        year = re.sub(r"^((?:19|20)\d\d)년도?$", r"\1", stem)  # a title says "2024", a question "2024년"
+        if len(year) >= 2 and year in context and year not in own:
+            dropped_year = dropped_year or year != stem
+            continue
+        if dropped_year and stem in ("기준", "현재", "당시"):  # "2024년 기준": the edition, said by the title
             continue
         kept.append(word)
     return " ".join(kept) if kept else question

@@ -18,7 +18,8 @@ _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)\s*(?:년도?|년)?")
 _PERCENT = re.compile(r"증가율|감소율|변화율|성장률|몇\s*%|몇\s*퍼센트|percent(?:age)?\s+change|growth\s+rate|by what percent", re.I)
 _RATIO = re.compile(r"몇\s*배|how many times", re.I)
 _TOTAL = re.compile(r"합계|합산|총합|모두 합|더하면|in total|\btotal\b|\bsum\b", re.I)
-_AVERAGE = re.compile(r"평균|\baverage\b|\bmean\b", re.I)
+# "평균은?", "X의 평균": an average asked for; "평균 재원일수" is a metric's name
+_AVERAGE = re.compile(r"평균\s*(?:은|는|값|치|이|을|을\s*구)|의\s*평균|연평균|\baverage\b|\bmean\b", re.I)
 _DIFF = re.compile(
     r"얼마나\s*(?:더\s*)?(?:늘|증가|줄|감소|올랐|올라|떨어|상승|하락|변|많|적|커|작)|증가폭|감소폭|증감|"
     r"차이|변화량|how much (?:did|has|was).*?(?:grow|increase|rise|fall|decrease|drop|change)|"
@@ -32,13 +33,15 @@ _MORE = re.compile(r"더\s*(?:많|높|크|컸|길)|more|higher|larger|greater|bi
 _LESS = re.compile(r"더\s*(?:적|낮|작|짧)|fewer|less|lower|smaller", re.I)
 _ABOVE = re.compile(r"넘었|넘는|넘나|넘습|초과|이상인|이상이|exceed|above|more than|over", re.I)
 _BELOW = re.compile(r"미만|밑돌|이하인|이하이|below|less than|under", re.I)
+_THRESHOLD = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?(?:\s*[^\s?]+?){0,2}?\s*(?:넘었|넘는|넘나|넘습|초과|이상|미만|밑돌|이하)\S*"
+                        r"|(?:more|less) than\s*\S+|(?:exceed|exceeded|above|below|over|under)\s*\S+", re.I)
 _WH = re.compile(r"얼마|몇|무엇|누구|어디|언제|어느|어떤|무슨|왜|어떻|what|which|who|where|when|how", re.I)
 _YESNO_END = re.compile(r"(?:나요|습니까|ㅂ니까|니까|는가|은가|인가|었나|였나|했나|었는가|나|까)\s*\?*\s*$|^(?:is|was|did|does|do|has|have|are|were)\b", re.I)
-_PAIR = re.compile(r"^\s*(?P<a>[^\s,]+?)(?:와|과|,)\s*(?P<b>[^\s,]+?)(?:의|에서|은|는|중|가운데)?\s+(?P<rest>.+)$")
+_PAIR = re.compile(r"^\s*(?P<a>[^,]+?)(?:와|과|,)\s+(?P<b>[^,]+?)(?:의|에서|중|가운데)\s+(?P<rest>.+)$")
 _PAIR_EN = re.compile(r"\b(?:between\s+)?(?P<a>[A-Z][\w.&-]*(?:\s[A-Z][\w.&-]*)*)\s+(?:and|or|vs\.?)\s+(?P<b>[A-Z][\w.&-]*(?:\s[A-Z][\w.&-]*)*)")
 _OP_WORDS = re.compile(
     r"(?:에서|부터|까지|대비|와|과)?\s*(?:얼마나\s*(?:더\s*)?\S+|증가폭은?|감소폭은?|증감은?|차이는?|변화량은?|"
-    r"증가율은?|감소율은?|변화율은?|몇\s*배\S*|합계는?|평균은?|중\s*어느\s*\S+\s*더\s*\S+|어느\s*\S+\s*더\s*\S+|"
+    r"증가율은?|감소율은?|변화율은?|몇\s*배\S*|중\s*어느\s*\S+\s*더\s*\S+|어느\s*\S+\s*더\s*\S+|"
     r"비교하여|비교해|비교하면|비교할\s*때|더\s*\S+|가장\s*\S+\s*(?:해|연도|곳)?\S*|최대\S*|최고\S*|최저\S*|최소\S*)")
 _EN_OP = re.compile(
     r"\b(?:how much (?:did|has|had|was|were)|by how much|what (?:was|is|were) the|from|to|between|in|of|"
@@ -52,7 +55,7 @@ _REQUEST = re.compile(r"^(?P<what>.*?\S)(?:을|를)\s*(?:알려\s*(?:주세요|�
 
 
 def as_question(text: str) -> str:
-    """A request (``예산을 알려 주세요``) as the question it stands for (``예산은 무엇인가?``),
+    """A request (``예산을 알려 주세요``) as the question it stands for (``예산은?``),
     so that the answer type comes from what is asked about."""
     m = _REQUEST.match(text)
     if not m:
@@ -60,7 +63,7 @@ def as_question(text: str) -> str:
     what = m.group("what")
     last = what[-1]
     final = "가" <= last <= "힣" and (ord(last) - 0xAC00) % 28 != 0
-    return f"{what}{'은' if final else '는'} 무엇인가?"
+    return f"{what}{'은' if final else '는'}?"
 
 
 def years_in(text: str) -> list[int]:
@@ -112,7 +115,10 @@ def plan_question(question: str) -> Plan:
     threshold = _threshold(q, years)
     if threshold is not None:
         op, value = threshold
-        return Plan(Kind.YESNO, op, [SubQuestion(0, q, label=f"{years[0]}년" if years else "")], threshold=value)
+        core = _core(_THRESHOLD.sub(" ", q))
+        sub = SubQuestion(0, _ask(core, years[0] if len(years) == 1 else None), label=f"{years[0]}년" if years else "",
+                          years=tuple(years[:1]))
+        return Plan(Kind.YESNO, op, [sub], threshold=value)
     return Plan(Kind.LOOKUP, Op.NONE, [SubQuestion(0, q, label=f"{years[0]}년" if len(years) == 1 else "")])
 
 
@@ -127,10 +133,11 @@ def _extreme_op(q: str) -> Op | None:
 
 
 def _arith_op(q: str, years: list[int]) -> Plan | None:
+    # "평균 재원일수 ... 얼마나 줄었나" is a difference: a metric may be named for an average
     op = (Op.PERCENT if _PERCENT.search(q) else Op.RATIO if _RATIO.search(q) else
-          Op.TOTAL if _TOTAL.search(q) else Op.AVERAGE if _AVERAGE.search(q) else
-          Op.DIFFERENCE if _DIFF.search(q) else None)
-    if op is None:
+          Op.DIFFERENCE if _DIFF.search(q) else Op.TOTAL if _TOTAL.search(q) else
+          Op.AVERAGE if _AVERAGE.search(q) else None)
+    if op is None or (op in (Op.TOTAL, Op.AVERAGE) and len(years) == 1):
         return None
     core = _core(q)
     if len(years) >= 2 and op in (Op.DIFFERENCE, Op.PERCENT, Op.RATIO):

@@ -12,8 +12,8 @@ from docagent.catalog import find_tenant, get_collection
 from docagent.db.models import Crop
 from docagent.indexes import embedder_for, open_index
 from docagent.passages import analyzer
-from docagent.store import FileStore
 from docagent.search import FUSION, located, validate_query
+from docagent.store import FileStore
 
 
 class Retriever(Protocol):

@@ -11,8 +11,18 @@ import re
 
 from docagent.agent.answer import Answer, Citation, refusal
 from docagent.agent.arithmetic import (
-    Computed, UnitMismatch, Value, average, difference, extreme, percent_change, ranking, ratio,
-    total, trend, with_unit,
+    Computed,
+    UnitMismatch,
+    Value,
+    average,
+    difference,
+    extreme,
+    percent_change,
+    ranking,
+    ratio,
+    total,
+    trend,
+    with_unit,
 )
 from docagent.agent.state import Kind, Op, Plan, Reading
 

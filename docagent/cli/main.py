@@ -147,6 +147,50 @@ def _print_results(results: list[dict]) -> None:
 
 
 @app.command()
+def ask(
+    ctx: typer.Context,
+    question: Annotated[str, typer.Argument(help="The question, Korean or English.")],
+    collection: Annotated[str, typer.Option("--collection", "-c", help="Collection name.")],
+    k: Annotated[int, typer.Option("--k", help="Crops read per sub-question.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="The answer object only.")] = False,
+    tenant: TenantOpt = DEFAULT_TENANT,
+) -> None:
+    """Answer a question from a collection, with reasoning and cited boxes."""
+    from docagent.cli.answer_view import print_answer, print_step
+
+    settings = load_settings()
+    args = {"tenant": tenant, "collection": collection, "question": question, "k": k}
+    live = None if as_json else print_step
+    try:
+        reply = _ask(settings, args, warm=not (ctx.obj or {}).get("verbose"), on_step=live)
+    except DocagentError as exc:
+        fail(exc.message)
+    if as_json:
+        typer.echo(json.dumps(reply["answer"], ensure_ascii=False))
+        return
+    if reply.get("served"):
+        for step in reply["steps"]:
+            print_step(step)
+    print_answer(reply["answer"])
+
+
+def _ask(settings: Settings, args: dict[str, Any], *, warm: bool, on_step=None) -> dict:  # type: ignore[no-untyped-def]
+    """``{"answer", "steps"}``; from the warm process when the backend is the extractive one
+    (a generative backend is loaded where it runs, not in a shared CLI process)."""
+    if warm and settings.vlm_backend == "extractive":
+        from docagent.warm.client import call
+
+        served = call(settings, "ask", args)
+        if served is not None:
+            return {**served, "served": True}
+    from docagent.ask import ask as run_ask
+
+    answer, steps = run_ask(settings, args["tenant"], args["collection"], args["question"], k=args["k"],
+                            on_step=(lambda s: on_step(s.to_json())) if on_step else None)
+    return {"answer": answer.to_json(), "steps": [s.to_json() for s in steps]}
+
+
+@app.command()
 def reindex(
     collection: Annotated[str, typer.Option("--collection", "-c", help="Collection name.")],
     tenant: TenantOpt = DEFAULT_TENANT,

@@ -69,13 +69,29 @@ def _search(settings: Settings, args: dict) -> list[dict]:
     return [r.to_json() for r in results]
 
 
+def _ask(settings: Settings, args: dict) -> dict:
+    """The agent's answer and its steps, as JSON (the extractive backend only: see the CLI)."""
+    from docagent.ask import ask
+
+    k = args.get("k", 5)
+    if type(k) is not int:
+        raise BadRequestError("k must be an integer")
+    if settings.vlm_backend != "extractive":
+        raise BadRequestError("the warm process answers with the extractive backend only")
+    answer, steps = ask(settings, _text(args, "tenant"), _text(args, "collection"),
+                        _text(args, "question"), k=k)
+    return {"answer": answer.to_json(), "steps": [s.to_json() for s in steps]}
+
+
 def _ping(settings: Settings, _args: dict) -> dict:
     return {"pid": os.getpid(), "home": str(settings.home)}
 
 
 # Kiwi and the cached indexes are not documented as safe to share between threads, and a
 # search takes milliseconds: searches run one at a time while connections stay concurrent.
-OPS: dict[str, Op] = {"ping": Op(_ping), "search": Op(_search, threading.Lock())}
+_ONE_AT_A_TIME = threading.Lock()
+OPS: dict[str, Op] = {"ping": Op(_ping), "search": Op(_search, _ONE_AT_A_TIME),
+                      "ask": Op(_ask, _ONE_AT_A_TIME)}
 
 
 class WarmServer:

@@ -63,6 +63,8 @@ class SynthDocument:
     title: str
     edition: int
     title_box: GoldBox | None = None  # the title's lines on page 1
+    values: Values | None = None  # the numbers it was filled with (for further questions)
+    gold: Report | None = None  # where each of them was drawn
 
 
 @dataclass
@@ -194,7 +196,7 @@ def template_collection(template: str, n_documents: int = 12, seed: int = 0) -> 
         values = sample_values(t, edition, rng)
         report = render(t, entity, values)
         doc = SynthDocument(f"{template}-{i:02d}.pdf", report.pdf, entity, template,
-                            report.title, edition, report.title_box)
+                            report.title, edition, report.title_box, values, report)
         collection.documents.append(doc)
         collection.questions.extend(_Asker(t, doc, values, report, rng, i).all())
     return collection
