@@ -56,7 +56,8 @@ def _reading(sub: SubQuestion, c: Candidate, req: VisionRequest, ans: GroundedAn
     boxes = [b for _, b in ans.page_boxes(req)]
     quote = ans.evidence[1].text if len(ans.evidence) > 1 and ans.evidence[1].text else ans.text
     answer_box = boxes[0] if boxes else None
-    unit = _cell_unit(c, answer_box, ans.text) or unit_of(quote, c.crop.text, c.result.get("caption") or "")
+    unit = _cell_unit(c, answer_box, ans.text) or unit_of(quote, c.crop.text, c.result.get("caption") or "",
+                                                          c.context)
     value = parse_value(ans.text, unit, sub.label) if ans.answerable else None
     cites = [citation(c, answer_box, quote)]
     return Reading(sub.id, ans.text if ans.answerable else "", [value] if value else [], cites,
@@ -119,7 +120,7 @@ def read_series(sub: SubQuestion, c: Candidate) -> Reading | None:
     if best <= 0 and len(lines) > 1:
         return None
     name, cells = lines[k]
-    unit = unit_of(name, c.crop.text, c.result.get("caption") or "")
+    unit = unit_of(name, c.crop.text, c.result.get("caption") or "", c.context)
     values: list[Value] = []
     cites: list[Citation] = []
     boxes = {(cell.row, cell.col): cell.box for cell in table.cells}
