@@ -60,9 +60,25 @@ def _reading(sub: SubQuestion, c: Candidate, req: VisionRequest, ans: GroundedAn
                                                           c.context)
     value = parse_value(ans.text, unit, sub.label) if ans.answerable else None
     cites = [citation(c, answer_box, quote)]
+    note = "" if ans.answerable else ans.text
+    if ans.answerable and _estimated(c, answer_box):
+        note = f"{ans.text}: measured from the chart's drawing (no value printed)"
     return Reading(sub.id, ans.text if ans.answerable else "", [value] if value else [], cites,
-                   c.crop_id, (ans.raw or "").split(" ")[0], False,
-                   "" if ans.answerable else ans.text)
+                   c.crop_id, (ans.raw or "").split(" ")[0], False, note)
+
+
+def _estimated(c: Candidate, box: Box | None) -> bool:
+    """Whether the chart cell under ``box`` was measured from geometry rather than printed."""
+    cell = _cell_at(c, box)
+    return bool(cell is not None and getattr(cell, "estimated", False))
+
+
+def _cell_at(c: Candidate, box: Box | None):  # type: ignore[no-untyped-def]
+    if c.crop.table is None or box is None:
+        return None
+    cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
+    return next((cell for cell in c.crop.table.cells if cell.box is not None
+                 and cell.box.x0 <= cx <= cell.box.x1 and cell.box.y0 <= cy <= cell.box.y1), None)
 
 
 def _cell_unit(c: Candidate, box: Box | None, text: str) -> str:
@@ -71,11 +87,8 @@ def _cell_unit(c: Candidate, box: Box | None, text: str) -> str:
     if table is None:
         return ""
     grid = expanded_grid(table)
-    at = None
-    if box is not None:
-        cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
-        at = next(((cell.row, cell.col) for cell in table.cells if cell.box is not None
-                   and cell.box.x0 <= cx <= cell.box.x1 and cell.box.y0 <= cy <= cell.box.y1), None)
+    cell = _cell_at(c, box)
+    at = (cell.row, cell.col) if cell is not None else None
     if at is None:
         at = next(((cell.row, cell.col) for cell in table.cells if cell.text.strip() == text.strip()), None)
     if at is None or not grid:
@@ -124,6 +137,8 @@ def read_series(sub: SubQuestion, c: Candidate) -> Reading | None:
     values: list[Value] = []
     cites: list[Citation] = []
     boxes = {(cell.row, cell.col): cell.box for cell in table.cells}
+    measured = {(cell.row, cell.col) for cell in table.cells if getattr(cell, "estimated", False)}
+    estimated: list[str] = []
     for label, text, rc in cells:
         year = re.match(r"(?:19|20)\d\d", label.strip())
         if sub.years and year and int(year.group(0)) not in sub.years:
@@ -133,9 +148,12 @@ def read_series(sub: SubQuestion, c: Candidate) -> Reading | None:
             continue
         values.append(v)
         cites.append(citation(c, boxes.get(rc), f"{name} | {label}: {text}"))
+        if rc in measured:
+            estimated.append(" ".join(label.split()))
     if len(values) < 2 and not sub.years:
         return None
-    return Reading(sub.id, name, values, cites, c.crop_id, "series", False, "")
+    note = f"{', '.join(estimated)}: measured from the chart's drawing (no value printed)" if estimated else ""
+    return Reading(sub.id, name, values, cites, c.crop_id, "series", False, note)
 
 
 def page_box(b: list[float]) -> Box:

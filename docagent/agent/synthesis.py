@@ -58,6 +58,8 @@ def synthesize(question: str, plan: Plan, readings: dict[int, Reading]) -> Answe
     except (ZeroDivisionError, ValueError, IndexError) as exc:
         return refusal(("계산할 수 없습니다: " if ko else "Cannot compute: ") + str(exc), reasoning, plan.kind.value)
     notes = [r.note for r in ordered if r.note]
+    if any("measured from the chart" in n for n in notes):
+        text += " (그림의 막대·선 위치로 측정한 값)" if ko else " (measured from the chart's drawing)"
     return Answer(answer=text, reasoning=reasoning + lines + notes, citations=citations,
                   answerable=True, kind=plan.kind.value)
 

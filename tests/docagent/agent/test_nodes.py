@@ -1,0 +1,125 @@
+"""Each node and the router on hand-made crops (no database): plan, retrieve, read, verify,
+after_verify, synthesize, with the extractive backend."""
+
+from __future__ import annotations
+
+from docagent.agent.evidence import Candidate, crop_input
+from docagent.agent.nodes import Limits, Nodes
+from docagent.agent.state import Kind, Op
+from indexing.geometry import Box
+from indexing.model import Table, TableCell
+from vlm.backends.extractive import ExtractiveBackend
+
+GRID = [["구분", "2021년", "2022년", "2023년"], ["매출액(억 원)", "2,810", "3,067", "3,450"],
+        ["영업이익(억 원)", "412", "455", "521"]]
+X0, Y0, W, H = 100.0, 200.0, 80.0, 20.0
+
+
+def _table() -> Table:
+    cells = [TableCell(r, c, t, Box(X0 + c * W, Y0 + r * H, X0 + (c + 1) * W, Y0 + (r + 1) * H))
+             for r, row in enumerate(GRID) for c, t in enumerate(row)]
+    return Table(cells, len(GRID), len(GRID[0]), 1)
+
+
+def _candidate(rank: int = 0, title: str = "한빛전자 2023 사업보고서", table: Table | None = None,
+               text: str = "", crop_id: str = "7") -> Candidate:
+    table = table if table is not None else (_table() if not text else None)
+    body = text or "\n".join(" | ".join(r) for r in GRID)
+    result = {"document_id": "d1", "filename": "report.pdf", "page": 2, "kind": "table" if table else "text",
+              "bbox": [X0, Y0, X0 + 4 * W, Y0 + 3 * H], "page_size": [595.0, 842.0], "crop_id": crop_id,
+              "title": title, "headings": ["3. 재무"], "caption": "표 1. 요약 재무"}
+    ci = crop_input(result, body, None, table.to_dict() if table else None, result["kind"])
+    return Candidate(result, ci, f"{title} 3. 재무", rank)
+
+
+class FakeRetriever:
+    def __init__(self, candidates: list[Candidate]) -> None:
+        self.candidates = candidates
+        self.queries: list[tuple[str, int]] = []
+
+    def retrieve(self, query: str, k: int) -> list[Candidate]:
+        self.queries.append((query, k))
+        return self.candidates[:k]
+
+
+def _run_until_verify(nodes: Nodes, question: str) -> dict:
+    state: dict = {"question": question, "k": 3, "steps": []}
+    for node in (nodes.plan, nodes.retrieve, nodes.read, nodes.verify):
+        update = node(state)
+        steps = state["steps"] + update.pop("steps")
+        state.update(update, steps=steps)
+    return state
+
+
+def test_plan_records_a_step_and_starts_the_counters() -> None:
+    nodes = Nodes(FakeRetriever([]), ExtractiveBackend())
+    update = nodes.plan({"question": "한빛전자의 2021년 대비 2023년 영업이익 증가폭은?"})
+    assert update["plan"].kind == Kind.ARITHMETIC and update["plan"].op == Op.DIFFERENCE
+    assert update["attempts"] == 0 and update["calls"] == 0 and update["steps"][0].node == "plan"
+
+
+def test_retrieve_searches_each_open_sub_question() -> None:
+    retriever = FakeRetriever([_candidate()])
+    nodes = Nodes(retriever, ExtractiveBackend())
+    state = {"question": "q", "k": 3, **nodes.plan({"question": "한빛전자의 2021년 대비 2023년 영업이익 증가폭은?"})}
+    update = nodes.retrieve(state)
+    assert len(retriever.queries) == 2 and set(update["candidates"]) == {0, 1}
+
+
+def test_read_and_verify_find_both_cells_with_their_boxes() -> None:
+    nodes = Nodes(FakeRetriever([_candidate()]), ExtractiveBackend())
+    state = _run_until_verify(nodes, "한빛전자의 2021년 대비 2023년 영업이익 증가폭은?")
+    readings = state["readings"]
+    assert [readings[i].text for i in (0, 1)] == ["412", "521"] and all(r.supported for r in readings.values())
+    box = readings[1].citations[0].bbox  # the 2023 cell of the 영업이익 row
+    assert X0 + 3 * W - 1 <= (box[0] + box[2]) / 2 <= X0 + 4 * W + 1 and Y0 + 2 * H <= (box[1] + box[3]) / 2 <= Y0 + 3 * H
+    assert nodes.after_verify(state) == "synthesize"
+    answer = nodes.synthesize(state)["answer"]
+    assert answer.answer == "109억 원" and "2023년 521 − 2021년 412 = 109 (억 원)" in answer.reasoning
+
+
+def test_verify_rejects_a_value_not_in_the_crop_and_the_router_goes_round_again() -> None:
+    nodes = Nodes(FakeRetriever([_candidate()]), ExtractiveBackend(), Limits(k=3, rounds=2))
+    state = _run_until_verify(nodes, "한빛전자의 2023년 영업이익은?")
+    reading = state["readings"][0]
+    reading.supported = False
+    reading.values[0] = reading.values[0].__class__("999", reading.values[0].number, "억 원")
+    state["proposals"] = {0: [reading]}
+    state["readings"] = {}
+    state["attempts"] = 0
+    update = nodes.verify(state)
+    assert not update["readings"][0].supported and "999 not in the crop" in update["steps"][0].summary
+    state.update(update)
+    assert nodes.after_verify(state) == "retrieve"
+    state["attempts"] = 2
+    assert nodes.after_verify(state) == "synthesize"
+
+
+def test_a_name_the_crop_and_its_title_lack_is_not_supported() -> None:
+    nodes = Nodes(FakeRetriever([_candidate(title="새솔제약 2023 사업보고서")]), ExtractiveBackend())
+    state = _run_until_verify(nodes, "한빛전자의 2023년 영업이익은?")
+    assert not state["readings"][0].supported
+    answer = nodes.synthesize(state)["answer"]
+    assert not answer.answerable and not answer.citations and answer.reason
+
+
+def test_a_year_the_table_lacks_is_not_supported() -> None:
+    nodes = Nodes(FakeRetriever([_candidate()]), ExtractiveBackend())
+    state = _run_until_verify(nodes, "한빛전자의 2019년 영업이익은?")
+    assert not state["readings"][0].supported
+
+
+def test_series_questions_read_the_whole_row() -> None:
+    nodes = Nodes(FakeRetriever([_candidate()]), ExtractiveBackend())
+    state = _run_until_verify(nodes, "한빛전자의 매출액이 가장 많았던 해는?")
+    reading = state["readings"][0]
+    assert [v.label for v in reading.values] == ["2021년", "2022년", "2023년"] and len(reading.citations) == 3
+    assert nodes.synthesize(state)["answer"].answer.startswith("2023년 (3,450억 원)")
+
+
+def test_a_paragraph_fact_is_read_with_its_unit() -> None:
+    text = "당사의 2023년 연구개발비는 1,377억 원으로 전년보다 늘었다."
+    nodes = Nodes(FakeRetriever([_candidate(text=text)]), ExtractiveBackend())
+    state = _run_until_verify(nodes, "한빛전자의 2023년 연구개발비는 얼마인가?")
+    answer = nodes.synthesize(state)["answer"]
+    assert answer.answerable and answer.answer.startswith("1,377억 원")
