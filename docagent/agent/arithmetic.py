@@ -113,7 +113,10 @@ def with_unit(text: str, unit: str) -> str:
 
 
 def _common(values: list[Value]) -> tuple[list[Decimal], str]:
-    """The values in one scale of one base unit (the smallest scale among them)."""
+    """The values in one scale of one base unit (the smallest scale among them). A value
+    printed without a unit (a threshold in a question, a bare cell) takes the others' unit."""
+    given = next((v.unit for v in values if v.unit), "")
+    values = [v if v.unit else Value(v.text, v.number, given, v.label) for v in values]
     scales = [v.scale for v in values]
     bases = {base for _, base in scales}
     if len(bases) > 1:

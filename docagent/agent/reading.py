@@ -48,8 +48,42 @@ def propose(backend: VLMBackend, sub: SubQuestion, candidates: list[Candidate],
         reading = _reading(sub, c, req, ans)
         m = _COVERAGE.search(ans.raw or "")
         scored.append(((ans.answerable, float(m.group(1)) if m else 0.5, -c.rank), reading))
+    for c, (key, _) in zip(candidates, list(scored), strict=False):
+        if not key[0] and (cell := lookup_cell(sub, c)) is not None:
+            scored.append(((True, 0.34, -c.rank), cell))  # below every reading the backend vouched for
     scored.sort(key=lambda t: t[0], reverse=True)
     return [r for _, r in scored]
+
+
+def _label(text: str) -> str:
+    return "".join(re.sub(r"\(.*?\)", "", text).split())
+
+
+def lookup_cell(sub: SubQuestion, c: Candidate) -> Reading | None:
+    """The cell whose row label and column header both occur in the sub-question, spelled as
+    the table spells them (``점도(cP)`` and ``2010년``): where morphemes split a label the
+    question shares (Kiwi reads ``점도`` as 점 + 도), the labels still match as text."""
+    table = c.crop.table
+    if table is None:
+        return None
+    grid = expanded_grid(table)
+    q = "".join(sub.text.split())
+    rows = [i for i in range(1, len(grid)) if len(_label(grid[i][0])) >= 2 and _label(grid[i][0]) in q]
+    cols = [j for j in range(1, len(grid[0])) if len(_label(grid[0][j])) >= 2 and _label(grid[0][j]) in q]
+    if len(rows) > 1:
+        rows = [max(rows, key=lambda i: len(_label(grid[i][0])))]
+    if len(cols) > 1:
+        cols = [max(cols, key=lambda j: len(_label(grid[0][j])))]
+    if len(rows) != 1 or len(cols) != 1:
+        return None
+    r, col = rows[0], cols[0]
+    text = grid[r][col]
+    cell = next((x for x in table.cells if x.row <= r < x.row + x.row_span and x.col <= col < x.col + x.col_span), None)
+    unit = unit_of(grid[r][0], grid[0][col], c.crop.text, c.context)
+    value = parse_value(text, unit, " ".join(grid[0][col].split()) if sub.label else sub.label)
+    quote = " | ".join(grid[r])
+    return Reading(sub.id, text, [value] if value else [], [citation(c, cell.box if cell else None, quote)],
+                   c.crop_id, "table.labels", False, "")
 
 
 def _reading(sub: SubQuestion, c: Candidate, req: VisionRequest, ans: GroundedAnswer) -> Reading:

@@ -63,7 +63,7 @@ def check(reading: Reading, sub: SubQuestion, c: Candidate, numeric: bool) -> st
         if year not in named:
             return f"{year} is not in this crop or its document's title"
     for name in proper_nouns(sub.text):
-        if not _named(name, named):
+        if not _named(_squash(name), named):
             return f"{name} is not named in {c.result['filename']}"
     return ""
 

@@ -91,7 +91,7 @@ _EN_CUES = frozenset({"year", "date", "day", "time", "amount", "number", "percen
                       "name", "many", "much"})
 # What an amount question measures, from the noun it asks about: 영업이익률 a rate, 매출액 and
 # 추징금 a sum of money. Rates are tested first: 수익률 is a rate, 수익 a sum.
-_RATE_ENDINGS = ("률", "율", "비율", "비중", "퍼센트")
+_RATE_ENDINGS = ("률", "율", "비율", "비중", "퍼센트", "보수")  # 총보수: a fund's fee, in %
 _MONEY_ENDINGS = ("액", "금", "가격", "매출", "이익", "손실", "비용", "경비", "예산", "자산",
                   "부채", "자본", "수익", "임금", "연봉", "요금", "수지", "채무", "흑자", "적자",
                   "주가", "운임")
