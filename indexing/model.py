@@ -53,6 +53,7 @@ class TableCell:
     box: Box | None = None
     row_span: int = 1
     col_span: int = 1
+    estimated: bool = False  # measured from a chart's geometry, not printed
 
 
 @dataclass(slots=True)
@@ -90,14 +91,7 @@ class Table:
             "n_rows": self.n_rows,
             "n_cols": self.n_cols,
             "header_rows": self.header_rows,
-            "cells": [
-                {
-                    "row": c.row, "col": c.col, "text": c.text,
-                    "bbox": c.box.as_list() if c.box else None,
-                    "row_span": c.row_span, "col_span": c.col_span,
-                }
-                for c in self.cells
-            ],
+            "cells": [_cell_dict(c) for c in self.cells],
         }
 
     @classmethod
@@ -107,10 +101,22 @@ class Table:
                 row=c["row"], col=c["col"], text=c["text"],
                 box=Box(*c["bbox"]) if c.get("bbox") else None,
                 row_span=c.get("row_span", 1), col_span=c.get("col_span", 1),
+                estimated=bool(c.get("estimated", False)),
             )
             for c in d["cells"]
         ]
         return cls(cells, d["n_rows"], d["n_cols"], d.get("header_rows", 1))
+
+
+def _cell_dict(c: TableCell) -> dict:
+    d = {
+        "row": c.row, "col": c.col, "text": c.text,
+        "bbox": c.box.as_list() if c.box else None,
+        "row_span": c.row_span, "col_span": c.col_span,
+    }
+    if c.estimated:  # only then: stored tables without the key read back unchanged
+        d["estimated"] = True
+    return d
 
 
 @dataclass(slots=True)
@@ -129,7 +135,11 @@ class Region:
 
     @property
     def markdown(self) -> str:
-        return self.table.to_markdown() if self.table else self.text
+        """A table region's grid as markdown, else its text: a chart read into a table keeps
+        its words as its text (what search indexes), the table rides along."""
+        if self.table is not None and self.kind == RegionKind.TABLE:
+            return self.table.to_markdown()
+        return self.text
 
     def frame(self) -> CropFrame:
         size = self.image.size if self.image is not None else self.pixel_size
