@@ -4,13 +4,16 @@ A pipeline is a list of stages with one contract, ``stage(pages) -> pages``, eac
 over ``PageRecord`` objects (so a page flows through every stage before the next page is
 loaded):
 
-    route -> render -> layout -> text -> tables -> crops
+    route -> render -> layout -> text -> tables -> charts -> crops
 
 ``route`` decides per page between the text layer and OCR; ``render`` draws the page image
 (and, for a page to OCR, a gray image at OCR resolution, capped at a scan's own resolution);
 ``layout`` finds regions (the layout model, or OCR lines and ruled grids on a scan);
-``text`` fills regions from the text layer; ``tables`` builds cell grids; ``crops`` cuts each
-region's image out of the page render.
+``text`` fills regions from the text layer; ``tables`` builds cell grids; ``charts`` reads
+chart and picture regions into a table of series by categories (``indexing.chart_data``: from
+the page's vector drawing, or on a scan from its labels read again and its ink), kept on the
+region for the answer step while the region keeps its kind, words and text (what search
+indexes); ``crops`` cuts each region's image out of the page render.
 
 ``process_pages`` runs the stages in this process; ``indexing.pagepool`` spreads the pages
 of many documents over worker processes. A page that fails becomes a record with a warning;
@@ -30,6 +33,8 @@ import pymupdf
 from PIL import Image
 
 from indexing import figures, layout, tables, textlayer
+from indexing.chart_data import read_chart, reread_words
+from indexing.geometry import Box
 from indexing.model import PageRecord, RegionKind, TextSource, Word
 from indexing.ocr import OcrUnavailableError, ocr_image
 from indexing.render import (
@@ -42,6 +47,7 @@ from indexing.render import (
 )
 
 Stage = Callable[[Iterable[PageRecord]], Iterator[PageRecord]]
+CHART_KINDS = (RegionKind.CHART, RegionKind.PICTURE)  # regions a chart may be in
 # Seconds spent per stage in this process and (added as results return) in page workers,
 # wall and CPU (CPU counts the Tesseract processes too: on a busy machine wall time mostly
 # measures the neighbours); benchmarks read and reset them to see where ingest time goes.
@@ -99,7 +105,7 @@ class _Run:
 
     def stages(self, with_crops: bool = True) -> list[Stage]:
         steps = [("route", self.route), ("render", self.render), ("layout", self.layout),
-                 ("text", self.text), ("tables", self.tables)]
+                 ("text", self.text), ("tables", self.tables), ("charts", self.charts)]
         if with_crops:
             steps.append(("crops", partial(crop_regions, padding=self.options.crop_padding)))
             if self.options.encode_images:
@@ -162,6 +168,25 @@ class _Run:
                 region.text = region.table.to_markdown()
         return rec
 
+    def charts(self, rec: PageRecord) -> PageRecord:
+        """Chart tables for chart and picture regions; the drawing is read once per page and
+        only when the page has such a region."""
+        st = self.state[rec.number]
+        todo = [r for r in rec.regions if r.kind in CHART_KINDS and r.table is None and r.words]
+        if not todo:
+            return rec
+        if rec.text_source == TextSource.TEXT_LAYER:
+            drawings = st.page.get_drawings()
+            for region in todo:
+                region.table = read_chart(region.words, region.box, drawings)
+        elif rec.text_source == TextSource.OCR and st.scan is not None:
+            for region in todo:
+                box, image = _scan_crop(st.scan, st.scan_dpi, region.box)
+                words = reread_words(image, box, st.scan_dpi, region.words,
+                                     self.options.ocr_languages)
+                region.table = read_chart(words, box, image=image)
+        return rec
+
     # -- scanned pages ----------------------------------------------------------------------------
     def _scan_layout(self, rec: PageRecord, st: _PageState) -> None:
         opt = self.options
@@ -188,6 +213,14 @@ class _Run:
             if st is not None and st.failed:
                 rec.image = rec.encoded = None
             yield rec
+
+
+def _scan_crop(scan: Image.Image, dpi: float, box: Box) -> tuple[Box, Image.Image]:
+    """The part of a scan under ``box``, and the page box its whole pixels cover."""
+    s = dpi / 72.0
+    px = [round(v * s) for v in (box.x0, box.y0, box.x1, box.y1)]
+    px = [max(0, min(v, lim)) for v, lim in zip(px, (scan.width, scan.height) * 2, strict=True)]
+    return Box(*(v / s for v in px)), scan.crop(tuple(px))
 
 
 def _guarded(name: str, step: Callable[[PageRecord], PageRecord], run: _Run,

@@ -230,7 +230,8 @@ def _line(canvas: Canvas, page: int, xs: list[float], ys: list[float], color: Co
         shape.draw_circle((x, y), 2.6)
     shape.finish(fill=color, color=WHITE, width=0.6)
     shape.commit()
-    return [Box(x - 2.6, y - 2.6, x + 2.6, y + 2.6, Space.PAGE) for x, y in zip(xs, ys, strict=True)]
+    return [Box(x - 2.6, y - 2.6, x + 2.6, y + 2.6, Space.PAGE)
+            for x, y in zip(xs, ys, strict=True)]
 
 
 def _legend(canvas: Canvas, page: int, centre: float, top: float,
