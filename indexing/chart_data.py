@@ -43,6 +43,7 @@ from indexing.ocr import ocr_image
 
 MIN_NUMBERS = 2  # a scan's crop with fewer printed numbers is not measured
 AGREE = 0.03  # a printed value and the measured one differ by at most this share of the axis
+DENSE = 3  # a line with more vertices than this many per category is a dense series
 GROUND = 1.5  # a bar's foot is this close to the baseline or to the top of the bar below
 REREAD_PSM = 11  # sparse text: a chart's labels are scattered words, not lines
 
@@ -65,7 +66,7 @@ def read_chart(words: list[Word], box: Box, drawings: list[dict] | None = None,
         marks = Marks()
     if marks.slices:
         return pie_from_marks(labels, marks)
-    keys = legend(labels, marks.rects)
+    keys = legend(labels, marks.rects, marks.keys)
     axis = y_axis(labels, marks.rules)
     pie = pie_from_words(labels) if axis is None else None
     if pie is not None:
@@ -83,7 +84,7 @@ def read_chart(words: list[Word], box: Box, drawings: list[dict] | None = None,
         axis.decimals = max([axis.decimals] + [v.decimals for v in values])
     if bars:
         return _grid(cats, *_bars(bars, axis, cats, keys, values, top))
-    points = [p for p in _points(marks) if within(p.box, plot)]
+    points = [p for p in _points(marks, cats) if within(p.box, plot)]
     if points:
         return _grid(cats, *_lines(points, axis, cats, keys, values, top))
     if len(keys) > 1:
@@ -194,16 +195,34 @@ def _bar_gap(mark: Box, label: Label) -> float | None:
 
 # -- lines ------------------------------------------------------------------------------------
 
-def _points(marks: Marks) -> list[Dot]:
-    """Series points: the vertices of series lines (with their markers' boxes), or markers."""
+def _points(marks: Marks, cats: list[Label]) -> list[Dot]:
+    """Series points: the vertices of series lines (with their markers' boxes), or markers.
+    A line far denser than its categories (a daily series under yearly labels) is read
+    where it crosses each category's centre."""
     if not marks.lines:
         return list(marks.dots)
     points = []
     for line in marks.lines:
+        if len(line.points) > DENSE * len(cats):
+            points += [Dot(Box(x - 1, y - 1, x + 1, y + 1), line.color)
+                       for x, y in _crossings(line.points, [cx(c.box) for c in cats])]
+            continue
         for x, y in line.points:
             dot = next((d for d in marks.dots if math.dist(d.centre, (x, y)) < 1.0), None)
             points.append(Dot(dot.box if dot else Box(x - 1, y - 1, x + 1, y + 1), line.color))
     return points
+
+
+def _crossings(points: list[tuple[float, float]], xs: list[float]) -> list[tuple[float, float]]:
+    """The line's y at each x it spans (linear between the vertices around it)."""
+    out = []
+    for x in xs:
+        for (x0, y0), (x1, y1) in pairwise(points):
+            if min(x0, x1) <= x <= max(x0, x1):
+                t = (x - x0) / (x1 - x0) if x1 != x0 else 0.0
+                out.append((x, y0 + t * (y1 - y0)))
+                break
+    return out
 
 
 def _lines(points: list[Dot], axis: Axis | None, cats: list[Label], keys: list[Legend],

@@ -21,6 +21,7 @@ from indexing.geometry import Box, Space
 Color = tuple[float, float, float]
 MARK_PAD = 6.0  # marks this far outside the crop box still belong to it (points)
 DOT_MAX = 9.0  # a marker is at most this wide (points)
+KEY_LINE = (5.0, 30.0)  # a line series' legend swatch: a lone horizontal stroke this long
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,7 @@ class Marks:
     dots: list[Dot] = field(default_factory=list)
     slices: list[Slice] = field(default_factory=list)
     rules: list[float] = field(default_factory=list)  # y of horizontal gridlines and axes
+    keys: list[Rect] = field(default_factory=list)  # short coloured strokes: line swatches
     centre: tuple[float, float, float] | None = None  # a pie's (x, y, radius)
 
 
@@ -133,6 +135,8 @@ def _strokes(items: list, color: Color, marks: Marks) -> None:
         p, q = (item[1].x, item[1].y), (item[2].x, item[2].y)
         if abs(p[1] - q[1]) < 0.01 and abs(p[0] - q[0]) > 20:
             marks.rules.append(p[1])
+        if len(items) == 1 and abs(p[1] - q[1]) < 0.01 and KEY_LINE[0] <= abs(p[0] - q[0]) <= KEY_LINE[1]:
+            marks.keys.append(Rect(Box(min(p[0], q[0]), p[1] - 1, max(p[0], q[0]), p[1] + 1), color))
         if chain and math.dist(chain[-1], p) < 0.01:
             chain.append(q)
             continue

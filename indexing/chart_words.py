@@ -12,6 +12,7 @@ no axis); a legend entry is a label just right of a small swatch.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -24,7 +25,8 @@ from indexing.model import Word
 _NUMBER = re.compile(r"^[+\-−]?\d[\d,]*(\.\d+)?%?$")
 _POINT_GROUPED = re.compile(r"^\d{1,3}\.\d{3}$")
 _GLUED = re.compile(r"^(\S*[가-힣]{2})([+\-−]?\d[\d,]*(?:\.\d+)?%?)$")
-_YEAR = re.compile(r"^(19|20)\d\d$")  # an axis of years, written without 년
+# An axis of years or months, written without 년: "2019", "2009.08", "2021-03".
+_YEAR = re.compile(r"^(19|20)\d\d([.\-/](0[1-9]|1[0-2]))?$")
 RIGHT_ALIGN = 2.0  # tick labels' right edges agree this closely (points)
 FIT = 0.01  # ticks lie this close to their line (share of the axis range)
 SWATCH_MAX = 12.0
@@ -274,14 +276,15 @@ def _label_lines(labels: list[Label]) -> list[list[Label]]:
     return lines
 
 
-def legend(labels: list[Label], rects: list[Rect]) -> list[Legend]:
-    """Labels that start just right of a small swatch, in reading order; a swatch in line
-    with those, of their size, whose label went unread is an entry without a name."""
+def legend(labels: list[Label], rects: list[Rect], lines: Sequence[Rect] = ()) -> list[Legend]:
+    """Labels that start just right of a small swatch (or of a short line, a line series'
+    swatch), in reading order; a swatch in line with those, of their size, whose label went
+    unread is an entry without a name."""
     out, bare = [], []
-    for sw in rects:
+    small = [r for r in rects if max(r.box.width, r.box.height) <= SWATCH_MAX
+             and 0.3 <= r.box.width / max(r.box.height, 1e-6) <= 3]
+    for sw in [*small, *lines]:
         b = sw.box
-        if max(b.width, b.height) > SWATCH_MAX or not 0.3 <= b.width / max(b.height, 1e-6) <= 3:
-            continue
         mid = _cy(b)
         hits = [lb for lb in labels if lb.number is None and b.x0 - 1 <= lb.box.x0 <= b.x1 + 12
                 and abs(_cy(lb.box) - mid) <= max(0.6 * lb.box.height, 3.0)]

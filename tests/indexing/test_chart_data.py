@@ -249,3 +249,20 @@ def test_ingest_of_a_scanned_report_reads_its_bar_chart(ocr_ready):
             assert abs(parse_number(cell.text)[0] - parse_number(printed)[0]) <= 0.02 * top
         else:
             assert cell.text == printed
+
+
+def test_a_real_fund_report_line_chart_is_read_at_its_date_labels(real_pdf):
+    """KB's monthly fund report draws the fund and its benchmark as daily lines under
+    two-yearly "2009.08" labels, with line swatches in the legend; each line is read where
+    it crosses a label (values checked against the chart by eye: about 140 and 100 in
+    2021.08, about 115 and 55 in 2023.08)."""
+    data = real_pdf("fund-report-kb-202309.pdf")
+    (region,) = chart_regions(data, "fund.pdf")
+    grid = region.table.grid()
+    assert grid[0] == ["", *(f"{y}.08" for y in range(2009, 2024, 2))]
+    assert [row[0] for row in grid[1:]] == ["펀드", "BM"]
+    assert all(c.estimated for c in region.table.cells if c.row and c.col)
+    fund, bm = ([parse_number(t)[0] for t in row[1:]] for row in grid[1:])
+    assert -10 <= fund[0] <= 15 and -10 <= bm[0] <= 15
+    assert 125 <= fund[6] <= 150 and 85 <= bm[6] <= 110
+    assert 105 <= fund[7] <= 125 and 45 <= bm[7] <= 65
