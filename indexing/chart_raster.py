@@ -86,6 +86,8 @@ def _disk_mask(shape: tuple[int, ...], box: Box, scale: tuple[float, float],
 
 def _ring_slices(gray: np.ndarray, box: Box, scale: tuple[float, float], cx: float, cy: float,
                  r: float) -> list[Slice]:
+    """Slices clockwise from 12 o'clock: runs of one level on rays sampled every half
+    degree (the median of three radii, so a label or a border on one of them is outvoted)."""
     sx, sy = scale
     angles = np.arange(0, 360, 0.5)
     rad = np.radians(angles)
