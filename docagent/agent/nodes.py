@@ -23,6 +23,8 @@ from vlm.backends.base import VLMBackend
 from vlm.backends.extractive import ExtractiveBackend
 
 NUMERIC_OPS = frozenset(Op) - {Op.NONE}
+# Crops that head or label others: context for retrieval, never the evidence of an answer.
+NOT_EVIDENCE = frozenset({"caption", "section-header", "page-header", "page-footer"})
 
 
 @dataclass
@@ -70,7 +72,8 @@ class Nodes:
         found: dict[int, list[Candidate]] = {}
         for sub in self.open_subs(state):
             seen = set(tried.get(sub.id, []))
-            hits = [c for c in self.retriever.retrieve(sub.text, min(depth, 200)) if c.crop_id not in seen]
+            hits = [c for c in self.retriever.retrieve(sub.text, min(depth, 200))
+                    if c.crop_id not in seen and c.result["kind"] not in NOT_EVIDENCE]
             if sub.series:
                 hits = [c for c in hits if c.crop.table is not None]
             found[sub.id] = hits[:k]

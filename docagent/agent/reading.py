@@ -14,7 +14,7 @@ import re
 
 from docagent.agent.answer import Citation
 from docagent.agent.arithmetic import Value, parse_value, unit_of
-from docagent.agent.evidence import Candidate, reader_question
+from docagent.agent.evidence import CHART_KINDS, Candidate, reader_question
 from docagent.agent.state import Reading, SubQuestion
 from indexing.geometry import Box, Space
 from vlm.backends.base import GroundedAnswer, VisionRequest, VLMBackend
@@ -70,6 +70,8 @@ def lookup_cell(sub: SubQuestion, c: Candidate) -> Reading | None:
     q = "".join(sub.text.split())
     rows = [i for i in range(1, len(grid)) if len(_label(grid[i][0])) >= 2 and _label(grid[i][0]) in q]
     cols = [j for j in range(1, len(grid[0])) if len(_label(grid[0][j])) >= 2 and _label(grid[0][j]) in q]
+    if not rows and len(grid) == 2 and not _label(grid[1][0]) and c.crop.kind in CHART_KINDS:
+        rows = [1]  # a chart's lone series, unnamed on a scan where its title is a crop apart
     if len(rows) > 1:
         rows = [max(rows, key=lambda i: len(_label(grid[i][0])))]
     if len(cols) > 1:
