@@ -19,6 +19,7 @@ from itertools import pairwise
 import numpy as np
 
 from indexing.chart_marks import Color, Rect
+from indexing.charts import word_lines
 from indexing.geometry import Box
 from indexing.model import Word
 
@@ -99,7 +100,7 @@ def labels_of(words: list[Word]) -> list[Label]:
     """Words joined into labels, line by line (top to bottom), left to right."""
     out: list[Label] = []
     words = [part for w in words for part in _unglue(Word(_trim(w.text), w.box, w.confidence))]
-    for line in _lines([w for w in words if _readable(w.text)]):
+    for line in word_lines([w for w in words if _readable(w.text)]):
         run: list[Word] = []
         for w in sorted(line, key=lambda w: w.box.x0):
             if run and _joins(run[-1], w):
@@ -149,16 +150,6 @@ def _label(words: list[Word]) -> Label:
     text = " ".join(w.text for w in words)
     parsed = parse_number(text) if len(words) == 1 else None
     return Label(text, box, *(parsed if parsed else (None, 0)))
-
-
-def _lines(words: list[Word]) -> list[list[Word]]:
-    lines: list[list[Word]] = []
-    for w in sorted(words, key=lambda w: _cy(w.box)):
-        if lines and abs(_cy(w.box) - _cy(lines[-1][-1].box)) <= 0.5 * max(w.box.height, 1.0):
-            lines[-1].append(w)
-        else:
-            lines.append([w])
-    return lines
 
 
 # -- the y axis ---------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ class ChartPoint:
 
 
 def chart_points(words: list[Word]) -> list[ChartPoint]:
-    lines = _lines(words)
+    lines = word_lines(words)
     axis = _axis_line(lines, words)
     if axis is None:
         return []
@@ -52,7 +52,7 @@ def chart_points(words: list[Word]) -> list[ChartPoint]:
 
 def chart_title(words: list[Word]) -> str:
     """The top line of a chart's words when it is not a number line (its title)."""
-    lines = _lines(words)
+    lines = word_lines(words)
     if not lines:
         return ""
     top = min(lines, key=lambda line: min(w.box.y0 for w in line))
@@ -61,7 +61,7 @@ def chart_title(words: list[Word]) -> str:
     return " ".join(w.text for w in sorted(top, key=lambda w: w.box.x0))
 
 
-def _lines(words: list[Word]) -> list[list[Word]]:
+def word_lines(words: list[Word]) -> list[list[Word]]:
     """Words grouped into lines by vertical centre (within half a word height)."""
     lines: list[list[Word]] = []
     for w in sorted(words, key=lambda w: _cy(w.box)):
