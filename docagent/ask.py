@@ -15,7 +15,7 @@ from docagent.agent.retriever import CollectionRetriever
 from docagent.agent.state import Step
 from docagent.db.migrate import require_current
 from docagent.db.session import session_scope
-from docagent.errors import BadRequestError
+from docagent.search import validate_text
 from docagent.settings import Settings
 from docagent.store import FileStore
 from docagent.vlm_backend import backend_from_settings
@@ -37,14 +37,8 @@ def configured_backend(settings: Settings) -> VLMBackend:
 
 
 def validate_question(question: str, k: int) -> str:
-    question = " ".join(question.split())
-    if not question:
-        raise BadRequestError("the question is empty")
-    if len(question) > MAX_QUESTION_CHARS:
-        raise BadRequestError(f"the question is longer than {MAX_QUESTION_CHARS} characters")
-    if not 1 <= k <= MAX_K:
-        raise BadRequestError(f"k must be between 1 and {MAX_K}")
-    return question
+    return validate_text(" ".join(question.split()), k, noun="question",
+                         max_chars=MAX_QUESTION_CHARS, max_k=MAX_K)
 
 
 def ask(settings: Settings, tenant_name: str, collection_name: str, question: str, k: int = 5,

@@ -48,15 +48,20 @@ class SearchResult:
         return asdict(self)
 
 
+def validate_text(text: str, k: int, *, noun: str, max_chars: int, max_k: int) -> str:
+    """``text`` stripped, or a BadRequestError naming what is wrong with it or with ``k``."""
+    text = text.strip()
+    if not text:
+        raise BadRequestError(f"the {noun} is empty")
+    if len(text) > max_chars:
+        raise BadRequestError(f"the {noun} is longer than {max_chars} characters")
+    if not 1 <= k <= max_k:
+        raise BadRequestError(f"k must be between 1 and {max_k}")
+    return text
+
+
 def validate_query(query: str, k: int) -> str:
-    query = query.strip()
-    if not query:
-        raise BadRequestError("the query is empty")
-    if len(query) > MAX_QUERY_CHARS:
-        raise BadRequestError(f"the query is longer than {MAX_QUERY_CHARS} characters")
-    if not 1 <= k <= MAX_K:
-        raise BadRequestError(f"k must be between 1 and {MAX_K}")
-    return query
+    return validate_text(query, k, noun="query", max_chars=MAX_QUERY_CHARS, max_k=MAX_K)
 
 
 def search(settings: Settings, tenant_name: str, collection_name: str, query: str,

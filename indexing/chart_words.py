@@ -232,7 +232,7 @@ def categories(labels: list[Label], axis: Axis | None, keys: list[Legend]) -> li
     lowest tick, or without an axis the lowest such line."""
     skip = {id(k.label) for k in keys} | {id(t) for t in (axis.ticks if axis else [])}
     words = [lb for lb in labels if id(lb) not in skip and (lb.number is None or lb.year)]
-    lines = _label_lines(words)
+    lines = word_lines(words)
     if axis is not None:
         floor = max(_cy(t.box) + 0.3 * t.box.height for t in axis.ticks)
         below = [ln for ln in lines if min(_cy(lb.box) for lb in ln) > floor and len(ln) >= 2]
@@ -255,16 +255,6 @@ def _merge_close(line: list[Label]) -> list[Label]:
         else:
             out.append(lb)
     return out
-
-
-def _label_lines(labels: list[Label]) -> list[list[Label]]:
-    lines: list[list[Label]] = []
-    for lb in sorted(labels, key=lambda lb: _cy(lb.box)):
-        if lines and abs(_cy(lb.box) - _cy(lines[-1][-1].box)) <= 0.5 * max(lb.box.height, 1.0):
-            lines[-1].append(lb)
-        else:
-            lines.append([lb])
-    return lines
 
 
 def legend(labels: list[Label], rects: list[Rect], lines: Sequence[Rect] = ()) -> list[Legend]:
@@ -299,7 +289,7 @@ def title(labels: list[Label], cats: list[Label], keys: list[Legend], *,
           below: float | None = None) -> Label | None:
     """The top line of words when it is not numbers, categories or legend names."""
     taken = {id(c) for c in cats} | {id(k.label) for k in keys}
-    lines = _label_lines(labels)
+    lines = word_lines(labels)
     if not lines:
         return None
     top = lines[0]

@@ -12,7 +12,9 @@ of the first slot and are left out; a chart without value labels yields no point
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 from indexing.geometry import Box
 from indexing.model import Word
@@ -61,9 +63,17 @@ def chart_title(words: list[Word]) -> str:
     return " ".join(w.text for w in sorted(top, key=lambda w: w.box.x0))
 
 
-def word_lines(words: list[Word]) -> list[list[Word]]:
-    """Words grouped into lines by vertical centre (within half a word height)."""
-    lines: list[list[Word]] = []
+class _Boxed(Protocol):
+    @property
+    def box(self) -> Box: ...
+
+
+B = TypeVar("B", bound=_Boxed)
+
+
+def word_lines(words: Sequence[B]) -> list[list[B]]:
+    """Words (or anything boxed) grouped into lines by vertical centre, within half a height."""
+    lines: list[list[B]] = []
     for w in sorted(words, key=lambda w: _cy(w.box)):
         if lines and abs(_cy(w.box) - _cy(lines[-1][-1].box)) <= 0.5 * max(w.box.height, 1.0):
             lines[-1].append(w)

@@ -16,7 +16,7 @@ from docagent.agent.answer import Citation
 from docagent.agent.arithmetic import Value, parse_value, unit_of
 from docagent.agent.evidence import CHART_KINDS, Candidate, reader_question
 from docagent.agent.state import Reading, SubQuestion
-from indexing.geometry import Box, Space
+from indexing.geometry import Box
 from vlm.backends.base import GroundedAnswer, VisionRequest, VLMBackend
 from vlm.extractive.morph import terms_of, tokenize
 from vlm.extractive.tables import expanded_grid
@@ -190,7 +190,3 @@ def read_series(sub: SubQuestion, c: Candidate) -> Reading | None:
         return None
     note = f"{', '.join(estimated)}: measured from the chart's drawing (no value printed)" if estimated else ""
     return Reading(sub.id, name, values, cites, c.crop_id, "series", False, note)
-
-
-def page_box(b: list[float]) -> Box:
-    return Box(*b, Space.PAGE)

@@ -13,7 +13,7 @@ import re
 
 from docagent.agent.evidence import Candidate
 from docagent.agent.state import Reading, SubQuestion
-from indexing.geometry import Box, Space
+from indexing.geometry import Box
 from vlm.extractive.question import analyse_question
 
 MARGIN_PT = 3.0
@@ -52,7 +52,7 @@ def check(reading: Reading, sub: SubQuestion, c: Candidate, numeric: bool) -> st
         return f"{reading.text!r} not in the crop's text"
     if numeric and not reading.values:
         return f"{reading.text!r} is not a number"
-    crop = Box(*c.result["bbox"], Space.PAGE)
+    crop = c.box
     for cite in reading.citations:
         if not _inside(cite.bbox, crop):
             return f"box {cite.bbox} lies outside the crop {c.result['bbox']}"
