@@ -168,3 +168,18 @@ def add_to_index(settings: Settings, session: Session, collection: Collection,
             index.add_units(new)
             save_index(index)
         _ensure_in_step(session, collection, index, full=True)
+
+
+def forget_index(directory: Path) -> None:
+    """Drop a deleted collection's index from this process's cache."""
+    with _lock:
+        _open.pop(directory, None)
+
+
+def remove_from_index(settings: Settings, session: Session, collection: Collection,
+                      unit_ids: list[int]) -> None:
+    """Remove units whose rows were deleted (a deleted document), then save."""
+    with _lock:
+        index, _ = _load(settings, collection)
+        if unit_ids and index.remove(unit_ids):
+            save_index(index)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 
 from sqlalchemy import delete, select
@@ -33,6 +33,7 @@ from docagent.db.models import (
 from docagent.db.session import session_scope
 from docagent.indexes import add_to_index, embedder_for
 from docagent.intake import Upload
+from docagent.jobs import JobCancelled, finish
 from docagent.pagewriter import PageWriter
 from docagent.passages import units_of
 from docagent.settings import Settings
@@ -76,31 +77,63 @@ class Ingestor:
         upgrade(settings.database_url)
 
     # -- registering -----------------------------------------------------------------------
-    def submit(self, tenant_name: str, collection_name: str, uploads: list[Upload]) -> tuple[str, list[DocumentRow]]:
-        """Store uploads and create their documents and an ingest job; returns (job id, rows)."""
+    def submit(self, tenant_name: str, collection_name: str, uploads: list[Upload], *,
+               kind: str = "ingest", callbacks: list[dict] | None = None,
+               resume: bool = False) -> tuple[str, list[DocumentRow]]:
+        """Store uploads and create their documents and a job; returns (job id, rows).
+
+        ``resume`` (batches) also takes documents left queued or running by an earlier run
+        that stopped, so a re-run finishes them; otherwise those belong to their own job."""
         embedder = embedder_for(self.settings.embedder)
         with session_scope(self.settings.database_url) as s:
             tenant = get_or_create_tenant(s, tenant_name)
             coll = get_or_create_collection(s, tenant, collection_name, embedder.name, embedder.dim)
             docs = [self._register(s, tenant.id, coll.id, up) for up in uploads]
-            to_run = [d.id for d in docs if d.status == DocumentStatus.QUEUED]
-            job = Job(tenant_id=tenant.id, collection_id=coll.id, kind="ingest",
-                      document_ids=to_run, total=len(to_run))
+            todo = (DocumentStatus.QUEUED, DocumentStatus.RUNNING) if resume else (DocumentStatus.QUEUED,)
+            to_run = list(dict.fromkeys(d.id for d in docs if d.status in todo))
+            job = Job(tenant_id=tenant.id, collection_id=coll.id, kind=kind,
+                      document_ids=to_run, total=len(to_run), callbacks=callbacks or None)
             s.add(job)
             s.flush()
             return job.id, [DocumentRow.of(d) for d in docs]
+
+    def register_into(self, job_id: str, uploads: Iterable[Upload], *, chunk: int = 50,
+                      on_document: Callable[[DocumentRow], None] | None = None) -> list[DocumentRow]:
+        """Register a stream of uploads (a batch) into the job's collection and documents,
+        ``chunk`` per transaction, holding one upload's bytes at a time. Documents left
+        queued or running by an earlier run are taken again; indexed ones are skipped."""
+        rows: list[DocumentRow] = []
+        it = iter(uploads)
+        while True:
+            part = [up for _, up in zip(range(chunk), it, strict=False)]
+            if not part:
+                return rows
+            with session_scope(self.settings.database_url) as s:
+                job = s.get_one(Job, job_id)
+                docs = [self._register(s, job.tenant_id, job.collection_id, up) for up in part]
+                todo = [d.id for d in docs if d.status in (DocumentStatus.QUEUED, DocumentStatus.RUNNING)]
+                job.document_ids = list(dict.fromkeys([*(job.document_ids or []), *todo]))
+                job.total = len(job.document_ids)
+                new_rows = [DocumentRow.of(d) for d in docs]
+            rows.extend(new_rows)
+            for row in new_rows:
+                if on_document:
+                    on_document(row)
 
     def _register(self, s: Session, tenant_id: str, coll_id: str, up: Upload) -> Document:
         if up.data is None:
             doc = Document(tenant_id=tenant_id, collection_id=coll_id, filename=up.filename,
                            sha256=None, size_bytes=0, status=DocumentStatus.FAILED,
                            error=up.error, error_code=up.error_code)
+            _describe(doc, up)
             s.add(doc)
             s.flush()
             return doc
         digest = sha256_hex(up.data)
         existing = s.scalar(select(Document).where(
             Document.collection_id == coll_id, Document.sha256 == digest))
+        if existing is not None:
+            _describe(existing, up)
         if existing is not None and existing.status != DocumentStatus.FAILED:
             return existing  # same bytes already in this collection: a no-op
         self.store.put(up.data)
@@ -110,6 +143,7 @@ class Ingestor:
             return existing
         doc = Document(tenant_id=tenant_id, collection_id=coll_id, filename=up.filename,
                        sha256=digest, size_bytes=len(up.data), status=DocumentStatus.QUEUED)
+        _describe(doc, up)
         s.add(doc)
         s.flush()
         return doc
@@ -129,12 +163,24 @@ class Ingestor:
             job.status = JobStatus.RUNNING
             doc_ids = list(job.document_ids or [])
         tracker = _JobTracker(url, job_id, len(doc_ids), progress)
+        try:
+            self._run_documents(doc_ids, tracker)
+        except JobCancelled:
+            return self._cancelled(job_id, doc_ids)
+        with session_scope(url) as s:
+            job = s.get_one(Job, job_id)
+            rows = self._rows(s, doc_ids)
+            finish(s, job, JobStatus.SUCCEEDED, result={"documents": [r.to_json() for r in rows]})
+            return rows
+
+    def _run_documents(self, doc_ids: list[str], tracker: _JobTracker) -> None:
         with PagePool(self._options()) as pool:
             lone = len(doc_ids) == 1
             opened = _Lookahead(lambda i: self._open(doc_ids[i], pool, lone=lone), len(doc_ids),
                                 pool.ahead_pages)
             try:
                 for i in range(len(doc_ids)):
+                    tracker.check_cancel()
                     read = opened.take(i)
                     if read is not None:
                         self._collect(read, lambda done, n, name, i=i: tracker.page(i, done, n, name))
@@ -142,11 +188,17 @@ class Ingestor:
                     tracker.document_done(i)
             finally:
                 opened.close()
-        with session_scope(url) as s:
+
+    def _cancelled(self, job_id: str, doc_ids: list[str]) -> list[DocumentRow]:
+        """Stop: a document cut off mid-way goes back to queued with nothing of it kept."""
+        with session_scope(self.settings.database_url) as s:
+            for doc in s.scalars(select(Document).where(Document.id.in_(doc_ids),
+                                                        Document.status == DocumentStatus.RUNNING)):
+                self._clear_partial(s, doc)
+                doc.status = DocumentStatus.QUEUED
             job = s.get_one(Job, job_id)
-            job.status, job.progress = JobStatus.SUCCEEDED, 1.0
             rows = self._rows(s, doc_ids)
-            job.result = {"documents": [r.to_json() for r in rows]}
+            finish(s, job, JobStatus.CANCELLED, result={"documents": [r.to_json() for r in rows]})
             return rows
 
     def _rows(self, s: Session, doc_ids: list[str]) -> list[DocumentRow]:
@@ -200,6 +252,8 @@ class Ingestor:
                 out.writer.add(page)
                 if progress:
                     progress(out.writer.page_count, out.n_pages, out.filename)
+        except JobCancelled:
+            raise
         except Exception as exc:
             out.fail(exc)
         finally:
@@ -245,6 +299,14 @@ class Ingestor:
             self._clear_partial(s, doc)
             doc.status, doc.error, doc.error_code = DocumentStatus.FAILED, message, code
             doc.crop_count = 0
+
+
+def _describe(doc: Document, up: Upload) -> None:
+    """The caller's metadata and external id, when the upload carries them."""
+    if up.meta is not None:
+        doc.meta = up.meta
+    if up.external_id is not None:
+        doc.external_id = up.external_id
 
 
 @dataclass(slots=True)
@@ -316,7 +378,8 @@ class _Lookahead:
 
 
 class _JobTracker:
-    """Advances a job's progress page by page; database writes are throttled."""
+    """Advances a job's progress page by page and reads its cancel flag; database writes are
+    throttled."""
 
     def __init__(self, url: str, job_id: str, n_docs: int, progress: Progress | None) -> None:
         self.url, self.job_id, self.n_docs, self.progress = url, job_id, max(n_docs, 1), progress
@@ -332,7 +395,14 @@ class _JobTracker:
     def document_done(self, doc_index: int) -> None:
         self._write(done=doc_index + 1, progress=(doc_index + 1) / self.n_docs)
 
+    def check_cancel(self) -> None:
+        with session_scope(self.url) as s:
+            if s.get_one(Job, self.job_id).cancel_requested:
+                raise JobCancelled(self.job_id)
+
     def _write(self, done: int, progress: float) -> None:
         with session_scope(self.url) as s:
             job = s.get_one(Job, self.job_id)
             job.done, job.progress = done, min(progress, 1.0)
+            if job.cancel_requested:
+                raise JobCancelled(self.job_id)

@@ -22,6 +22,8 @@ class Upload:
     data: bytes | None = None
     error: str | None = None
     error_code: str | None = None
+    meta: dict | None = None  # key/value metadata set at upload (search filters)
+    external_id: str | None = None  # the caller's own id, for joining with an outside index
 
     @classmethod
     def failed(cls, filename: str, exc: BadInputError) -> Upload:

@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     home: Path = Field(Path("./var"), description="Data directory: database, files, indexes.")
     database_url: str = Field("", description="SQLAlchemy URL; default: SQLite under HOME.")
     broker_url: str = Field("", description="Celery broker; default: SQLite transport under HOME.")
+    result_backend: str = Field("", description="Celery result backend; default: none (job state "
+                                "lives in the database).")
 
     # model
     vlm_backend: VLMBackendName = "extractive"
@@ -44,6 +46,20 @@ class Settings(BaseSettings):
     max_pages: int = Field(2000, gt=0)
     max_image_pixels: int = Field(200_000_000, gt=0, description="Largest image (w*h) accepted.")
     max_archive_members: int = Field(10_000, gt=0)
+    rate_limit_per_minute: int = Field(600, ge=0, description="Requests per API key per minute "
+                                       "(per API process); 0 = unlimited.")
+    query_timeout_s: float = Field(60.0, gt=0, description="How long a waited query waits for its answer.")
+    job_lease_s: float = Field(60.0, gt=1, description="A running job whose worker has not renewed "
+                               "its lease for this long is taken over by another worker.")
+    worker_max_tasks_per_child: int = Field(50, gt=0, description="Tasks before a worker "
+                                            "process is replaced.")
+    worker_max_memory_mb: int = Field(4096, gt=0, description="Resident memory after which a "
+                                      "worker process is replaced (checked after each task).")
+    vlm_batch_window_ms: float = Field(20.0, ge=0, description="How long the GPU worker waits "
+                                       "to gather concurrent reads into one batch.")
+    vlm_max_batch: int = Field(8, gt=0, description="Most reads in one model batch.")
+    batch_root: Path | None = Field(None, description="Server folder under which "
+                                    "POST /collections/{id}/batches may read folders; unset = none.")
 
     # ingestion
     render_dpi: int = Field(144, ge=36, le=600)

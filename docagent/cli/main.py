@@ -11,6 +11,7 @@ import typer
 from docagent.cli.common import DEFAULT_TENANT, configure_logging, fail, load_settings
 from docagent.cli.db import db_app
 from docagent.cli.progress import ingest_progress
+from docagent.cli.service import keys_app, serve, worker
 from docagent.cli.vlm import vlm_app
 from docagent.errors import DocagentError
 from docagent.settings import Settings
@@ -21,6 +22,9 @@ app = typer.Typer(help="docagent: agentic document understanding for Korean and 
                   no_args_is_help=True, add_completion=False)
 app.add_typer(vlm_app, name="vlm")
 app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="keys")
+app.command()(serve)
+app.command()(worker)
 TenantOpt = Annotated[str, typer.Option(help="Tenant the collection belongs to.")]
 SEARCH_MODES = ("hybrid", "sparse", "dense")
 # The contract's keys first, then what was added: where the crop sits (page size, crop id,

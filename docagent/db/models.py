@@ -17,6 +17,7 @@ from enum import StrEnum
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -67,6 +68,19 @@ class Tenant(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
 
+class ApiKey(Base):
+    """A tenant's API key, stored as the SHA-256 of the key (keys are random, 32 bytes, so a
+    plain hash is enough); ``prefix`` is the key's first characters, shown to tell keys apart."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=_uuid)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class Collection(Base):
     __tablename__ = "collections"
     __table_args__ = (UniqueConstraint("tenant_id", "name"),)
@@ -102,6 +116,8 @@ class Document(Base):
     title: Mapped[str | None] = mapped_column(Text)  # as resolved for context (indexing.context)
     title_source: Mapped[str | None] = mapped_column(String(20))  # layout | metadata | filename
     metadata_title: Mapped[str | None] = mapped_column(Text)  # the file's own, kept for reindexing
+    meta: Mapped[dict | None] = mapped_column(JSON)  # key/value set at upload, for search filters
+    external_id: Mapped[str | None] = mapped_column(String(200), index=True)  # the caller's id
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
     collection: Mapped[Collection] = relationship(back_populates="documents")
@@ -214,6 +230,13 @@ class Job(Base):
     total: Mapped[int] = mapped_column(Integer, default=0)  # documents to process
     progress: Mapped[float] = mapped_column(Float, default=0.0)  # 0..1, advanced page by page
     error: Mapped[str | None] = mapped_column(Text)
+    error_code: Mapped[str | None] = mapped_column(String(50))
     result: Mapped[dict | None] = mapped_column(JSON)
+    payload: Mapped[dict | None] = mapped_column(JSON)  # what the task needs: question, batch source
+    steps: Mapped[list | None] = mapped_column(JSON)  # the agent's steps so far (query jobs)
+    callbacks: Mapped[list | None] = mapped_column(JSON)  # [{"url", "headers"}] called at the end
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # task runs started
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, onupdate=_now)
