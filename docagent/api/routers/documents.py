@@ -145,7 +145,7 @@ def _image(settings: Settings, digest: str | None, what: str) -> Response:
 
 
 @router.get("/documents/{document_id}/pages/{number}/image", response_class=Response,
-            responses={200: {"content": {"image/png": {}}}}, summary="A page as rendered")
+            responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}}, summary="A page as rendered")
 def page_image(document_id: str, number: int, who: CallerDep, s: SessionDep, svc: ServicesDep) -> Response:
     doc = document_of(s, who, document_id)
     page = s.scalar(select(Page).where(Page.document_id == doc.id, Page.number == number))
@@ -156,7 +156,7 @@ def page_image(document_id: str, number: int, who: CallerDep, s: SessionDep, svc
 
 
 @router.get("/crops/{crop_id}/image", response_class=Response,
-            responses={200: {"content": {"image/png": {}}}}, summary="A crop's image")
+            responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}}, summary="A crop's image")
 def crop_image(crop_id: str, who: CallerDep, s: SessionDep, svc: ServicesDep) -> Response:
     crop: Crop = crop_of(s, who, crop_id)
     return _image(svc.settings, crop.image_sha256, f"crop {crop_id}")
