@@ -38,6 +38,9 @@ def create_key(settings: Settings, tenant_name: str) -> str:
     tenant_name = tenant_name.strip()
     if not tenant_name or len(tenant_name) > 200:
         raise BadRequestError("the tenant name must be 1-200 characters")
+    from docagent.db.migrate import upgrade
+
+    upgrade(settings.database_url)  # a writer: the first key may come before any upload
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     with session_scope(settings.database_url) as s:
         tenant = get_or_create_tenant(s, tenant_name)
