@@ -70,12 +70,15 @@ def run_batch_job(ingestor: Ingestor, job_id: str,
     with session_scope(settings.database_url) as s:
         source = dict((s.get_one(Job, job_id).payload or {})["source"])
     registered = ingestor.register_into(job_id, _uploads(settings, source), on_document=on_document)
+    skipped = {r.id for r in registered if r.status == "indexed"}  # by an earlier run
     rows = {r.id: r for r in ingestor.run_job(job_id, progress)}
-    final = [rows.get(r.id, r) for r in registered]
-    return report(final)
+    return report([rows.get(r.id, r) for r in registered], skipped)
 
 
-def report(rows: list[DocumentRow]) -> dict:
+def report(rows: list[DocumentRow], skipped: set[str | None]) -> dict:
+    """What this run did: documents indexed now (and their pages), those skipped as already
+    indexed, and every failure with its reason."""
+    now = [r for r in rows if r.status == "indexed" and r.id not in skipped]
     failed = [{"filename": r.filename, "error": r.error} for r in rows if r.status == "failed"]
-    return {"documents": [r.to_json() for r in rows], "indexed": sum(r.status == "indexed" for r in rows),
-            "failed": failed, "pages": sum(r.pages for r in rows if r.status == "indexed")}
+    return {"documents": [r.to_json() for r in rows], "indexed": len(now), "skipped": len(skipped),
+            "failed": failed, "pages": sum(r.pages for r in now)}

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from docagent.cli.batch import batch
 from docagent.cli.common import DEFAULT_TENANT, configure_logging, fail, load_settings
 from docagent.cli.db import db_app
 from docagent.cli.progress import ingest_progress
@@ -24,6 +25,7 @@ app.add_typer(vlm_app, name="vlm")
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 app.command()(serve)
+app.command()(batch)
 app.command()(worker)
 TenantOpt = Annotated[str, typer.Option(help="Tenant the collection belongs to.")]
 SEARCH_MODES = ("hybrid", "sparse", "dense")
