@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: setup
-	$(PY) -m docagent.demo
+	$(PY) -m docagent.demo_http
 
 test: setup
 	$(PY) -m pytest -q -m "not gpu" $(PYTEST_ARGS)
