@@ -89,7 +89,7 @@ def upload(http: httpx.Client, coll: str, docs: list[tuple[str, bytes]]) -> dict
     res = http.post(f"/v1/collections/{coll}/documents",
                     files=[("files", (name, data, "application/octet-stream")) for name, data in docs])
     res.raise_for_status()
-    job_id, last = res.json()["job_id"], -1.0
+    job_id, last, rows = res.json()["job_id"], -1.0, res.json()["documents"]
     t0 = time.perf_counter()
     while True:
         view = http.get(f"/v1/jobs/{job_id}").json()
@@ -98,7 +98,8 @@ def upload(http: httpx.Client, coll: str, docs: list[tuple[str, bytes]]) -> dict
                   f"{view['done']}/{view['total']} documents  {time.perf_counter() - t0:5.1f} s")
             last = view["progress"]
         if view["status"] in ("succeeded", "failed", "cancelled"):
-            return view
+            done = {d["id"]: d for d in (view["result"] or {}).get("documents", [])}
+            return {**view, "documents": [done.get(r["id"], r) for r in rows]}  # re-uploads included
         time.sleep(0.5)
 
 
@@ -173,7 +174,7 @@ def main() -> int:
         samples = collection(http, "samples")
         print("\nuploading the sample documents")
         job = upload(http, samples, [(u.filename, u.data) for u in sample_documents() if u.data])
-        for d in job["result"]["documents"]:
+        for d in job["documents"]:
             print(f"  {d['status']:8} {d['filename']:32} pages={d['pages']:<3} crops={d['crops']:<4} {d['error'] or ''}")
         print("\nsearch (POST /v1/collections/{id}/search)")
         found = searches(http, samples)
