@@ -4,10 +4,12 @@ only a worker needs (process recycling, the sweeper that requeues jobs whose wor
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import threading
 
 from celery import Celery
-from celery.signals import worker_ready, worker_shutting_down
+from celery.signals import task_postrun, worker_ready, worker_shutting_down
 
 from docagent.settings import get_settings
 from docagent.tasks import ROUTES, celery_config
@@ -55,3 +57,31 @@ def _start_sweeper(**_kwargs) -> None:  # type: ignore[no-untyped-def]
 @worker_shutting_down.connect
 def _stop_sweeper(**_kwargs) -> None:  # type: ignore[no-untyped-def]
     _stop.set()
+
+
+def rss_mb() -> float:
+    """This process's resident memory, from /proc (0 where there is none)."""
+    try:
+        for line in open("/proc/self/status", encoding="ascii"):
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+@task_postrun.connect
+def _recycle_when_large(**_kwargs) -> None:  # type: ignore[no-untyped-def]
+    """Solo and thread pools run tasks in the worker process itself, which Celery's
+    ``max_memory_per_child`` does not watch: past the limit, the worker stops warmly after
+    this task and its supervisor (``docagent serve``, compose's restart policy) starts a
+    fresh one. Prefork children are recycled by Celery."""
+    if os.getpid() != _MAIN_PID:
+        return  # a prefork child: Celery's own limit applies
+    if rss_mb() > settings.worker_max_memory_mb:
+        log.warning("worker memory %.0f MB is over %d MB: stopping after this task to be restarted",
+                    rss_mb(), settings.worker_max_memory_mb)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+_MAIN_PID = os.getpid()
