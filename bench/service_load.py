@@ -1,7 +1,7 @@
 """The service under load: concurrent clients of mixed search and query over HTTP.
 
-A collection of at least 1,000 pages (city yearbooks of one template, text layer, three pages
-each) is uploaded over HTTP; then ``--clients`` clients send searches and questions (the
+A collection of at least 1,000 pages (reports of the six templates of ``vlm.synth``, edition
+after edition, text layer) is uploaded over HTTP; then ``--clients`` clients send searches and questions (the
 extractive backend answers through the query worker) for ``--seconds``: latency p50/p95/p99
 per kind, throughput, errors. The baseline in the same run is the same searches in process
 (``docagent.search.search`` on the same database), so the ratio is what HTTP, auth and the
@@ -36,12 +36,21 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def workload(pages: int):  # type: ignore[no-untyped-def]
-    from vlm.synth.collections import template_collection
+    """Reports of every template, edition after edition (seeds), until ``pages`` pages."""
+    import pymupdf
 
-    reports = template_collection("city_yearbook", n_documents=max(1, -(-pages // 3)), seed=7)
-    docs = [(d.filename, d.pdf) for d in reports.documents]
-    questions = [q.text for q in reports.questions]
-    return docs, questions
+    from vlm.synth.collections import template_collection
+    from vlm.synth.templates import TEMPLATES
+
+    docs, questions, seed = [], [], 0
+    while sum(d[2] for d in docs) < pages:
+        for name, t in TEMPLATES.items():
+            reports = template_collection(name, n_documents=len(t.entities), seed=seed)
+            docs += [(f"s{seed}-{d.filename}", d.pdf, pymupdf.open(stream=d.pdf).page_count)
+                     for d in reports.documents]
+            questions += [q.text for q in reports.questions]
+        seed += 1
+    return [(n, pdf) for n, pdf, _ in docs], questions
 
 
 async def _client(base: str, key: str, coll: str, questions: list[str], deadline: float,

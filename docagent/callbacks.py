@@ -49,3 +49,8 @@ def notify(callbacks: list[dict] | None, body: dict) -> None:
                     log.warning("callback %s failed: %s", cb["url"], exc)
                 else:
                     time.sleep(0.5 * 2**attempt)
+
+
+def on_job_end(view: dict, callbacks: list[dict] | None) -> None:
+    """What a worker does when a job ends: tell its callbacks (``{"job": view}``)."""
+    notify(callbacks, {"job": view})

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from docagent.callbacks import notify
+from docagent.callbacks import on_job_end
 from docagent.jobs import Transient, execute
 from docagent.settings import get_settings
 from workers.app import app
@@ -35,14 +35,10 @@ def _backend():  # type: ignore[no-untyped-def]
                            max_batch=settings.vlm_max_batch)
 
 
-def _on_end(view: dict, callbacks: list[dict] | None) -> None:
-    notify(callbacks, {"job": view})
-
-
 def _run(task, job_id: str, work) -> str:  # type: ignore[no-untyped-def]
     settings = get_settings()
     try:
-        return execute(settings.database_url, job_id, settings.job_lease_s, work, on_end=_on_end)
+        return execute(settings.database_url, job_id, settings.job_lease_s, work, on_end=on_job_end)
     except Transient as exc:
         raise task.retry(exc=exc, countdown=_backoff(task.request.retries)) from exc
 

@@ -33,7 +33,9 @@ def run_task(settings: Settings, name: str, job_id: str) -> str:
         "docagent.batch": lambda: run_batch_job(Ingestor(settings), job_id),
         "docagent.query": lambda: run_query_job(settings, job_id),
     }[name]
-    return execute(settings.database_url, job_id, settings.job_lease_s, work)
+    from docagent.callbacks import on_job_end
+
+    return execute(settings.database_url, job_id, settings.job_lease_s, work, on_end=on_job_end)
 
 
 @pytest.fixture()
