@@ -28,8 +28,9 @@ def app(tmp_path_factory):
 
 
 def test_no_operation_answers_5xx(app, monkeypatch):
-    import docagent.tasks
     from hypothesis import given
+
+    import docagent.tasks
 
     monkeypatch.setattr(docagent.tasks, "send", lambda *a: None)  # jobs stay queued
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
