@@ -7,6 +7,7 @@ answered by workers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -25,7 +26,9 @@ and cited boxes. Every route but the health ones needs `Authorization: Bearer <k
 sees only its tenant's data. Errors are `{"error": {"code", "message"}}`."""
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, on_shutdown: Callable[[], None] | None = None) -> FastAPI:
+    """The app; ``on_shutdown`` runs when the server stops (``docagent serve`` stops its
+    workers there)."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -40,7 +43,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         client(settings)
         app.state.services = Services(settings, KeyRing(settings),
                                       RateLimiter(settings.rate_limit_per_minute))
-        yield
+        try:
+            yield
+        finally:
+            if on_shutdown is not None:
+                on_shutdown()
 
     app = FastAPI(title="docagent", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
                   responses={401: {"model": errors_model()}, 403: {"model": errors_model()},

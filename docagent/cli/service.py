@@ -65,6 +65,16 @@ def worker(
     os.execv(argv[0], argv)
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGTERM when the parent dies, even by SIGKILL (Linux)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
 class Supervisor:
     """Worker processes kept running: one that exits (a crash, an OOM kill) is started again."""
 
@@ -82,7 +92,7 @@ class Supervisor:
     def _spawn(self, i: int) -> None:
         log = open(self.log_dir / f"worker-{i}.log", "ab")  # noqa: SIM115 - owned by the child
         self.procs[i] = subprocess.Popen(self.commands[i], stdout=log, stderr=subprocess.STDOUT,
-                                         start_new_session=True)
+                                         start_new_session=True, preexec_fn=_die_with_parent)
 
     def _watch(self) -> None:
         while not self.stopping.wait(1.0):
@@ -126,9 +136,8 @@ def serve(
         supervisor = Supervisor([worker_argv(["ingest"], None, None, "ingest@%h"),
                                  worker_argv(["vlm"], None, 4, "vlm@%h")], settings.home / "run")
         supervisor.start()
-    try:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
-                    timeout_keep_alive=5, timeout_graceful_shutdown=10)
-    finally:
-        if supervisor is not None:
-            supervisor.stop()
+    # uvicorn re-raises SIGTERM/SIGINT after its shutdown, so the workers are stopped in the
+    # app's own shutdown, not in a finally here
+    app = create_app(settings, on_shutdown=supervisor.stop if supervisor else None)
+    uvicorn.run(app, host=host, port=port, log_level="info", timeout_keep_alive=5,
+                timeout_graceful_shutdown=10)
