@@ -16,10 +16,15 @@ BENCHES = {
     "cli_latency": [],
     "extractive_accuracy": [],
     "vlm_throughput": [],
+    "ask_accuracy": [],
+    "service_load": [],
+    "service_ingest": [],
 }
 QUICK = {"retrieval": ["--quick", "--no-scans", "--no-sweep"],
          "search_latency": ["--crops", "10000", "--queries", "100"],
-         "cli_latency": ["--queries", "10", "--first", "2"]}
+         "cli_latency": ["--queries", "10", "--first", "2"],
+         "service_load": ["--pages", "300", "--seconds", "20"],
+         "service_ingest": ["--pages", "100", "--peer-pages", "40"]}
 
 
 def main() -> int:
