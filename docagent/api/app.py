@@ -17,7 +17,17 @@ from docagent.api.deps import Services
 from docagent.api.limits import BodyLimit
 from docagent.api.metrics import Metrics
 from docagent.api.ratelimit import RateLimiter
-from docagent.api.routers import batches, collections, documents, health, jobs, query, search
+from docagent.api.routers import (
+    batches,
+    chat,
+    collections,
+    documents,
+    enterprise,
+    health,
+    jobs,
+    query,
+    search,
+)
 from docagent.settings import Settings, get_settings
 
 DESCRIPTION = """Agentic document understanding for Korean and English documents, tables and
@@ -55,7 +65,7 @@ def create_app(settings: Settings | None = None, on_shutdown: Callable[[], None]
     app.state.metrics = Metrics()
     errors.install(app)
     app.state.metrics.install(app)
-    for module in (health, collections, documents, jobs, search, query, batches):
+    for module in (health, collections, documents, jobs, search, query, batches, enterprise, chat):
         app.include_router(module.router)
     # the body limit wraps everything: an oversized upload is refused before it is read
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_mb * 2**20 + 2**20)

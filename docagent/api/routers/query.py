@@ -30,7 +30,7 @@ _KEEPALIVE_S = 10.0
 _FAILED_STATUS = {"bad_request": 400, "not_found": 404, "database_not_ready": 503}
 
 
-def _snapshot(settings: Settings, job_id: str) -> tuple[dict, list]:
+def snapshot(settings: Settings, job_id: str) -> tuple[dict, list]:
     with session_scope(settings.database_url) as s:
         job = s.get_one(Job, job_id)
         return job_view(job), list(job.steps or [])
@@ -71,7 +71,7 @@ async def query(collection_id: str, body: QueryIn, who: CallerDep, s: SessionDep
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
     deadline = time.monotonic() + (body.timeout_s or svc.settings.query_timeout_s)
     while time.monotonic() < deadline:
-        view, _ = await run_in_threadpool(_snapshot, svc.settings, job_id)
+        view, _ = await run_in_threadpool(snapshot, svc.settings, job_id)
         if view["status"] in FINAL:
             return _ended(view)
         await asyncio.sleep(_POLL_S)
@@ -87,7 +87,7 @@ async def _events(settings: Settings, job_id: str) -> AsyncIterator[str]:
     sent, quiet_since = 0, time.monotonic()
     yield _sse("job", {"job_id": job_id})
     while True:
-        view, steps = await run_in_threadpool(_snapshot, settings, job_id)
+        view, steps = await run_in_threadpool(snapshot, settings, job_id)
         for step in steps[sent:]:
             yield _sse("step", step)
             quiet_since = time.monotonic()
