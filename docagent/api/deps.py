@@ -74,7 +74,7 @@ def document_of(s: Session, who: Principal, document_id: str) -> Document:
 
 
 def crop_of(s: Session, who: Principal, crop_id: str) -> Crop:
-    crop = s.get(Crop, int(crop_id)) if crop_id.isdigit() and len(crop_id) < 19 else None
+    crop = s.get(Crop, int(crop_id)) if crop_id.isascii() and crop_id.isdigit() and len(crop_id) < 19 else None
     if crop is None or crop.tenant_id != who.tenant_id:
         raise NotFoundError(f"crop {crop_id!r} does not exist")
     return crop
