@@ -75,3 +75,48 @@ def test_a_job_is_claimed_once(tmp_path):
         s.add(Job(id="j", tenant_id=get_or_create_tenant(s, "acme").id, kind="ingest"))
     assert claim(url, "j", 60) is True
     assert claim(url, "j", 60) is False  # a second delivery while the first runs
+
+
+def test_a_transient_database_error_requeues_the_job_for_a_retry(tmp_path):
+    import pytest
+    from sqlalchemy.exc import OperationalError
+
+    from docagent.jobs import Transient, execute
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    upgrade(url)
+    with session_scope(url) as s:
+        from docagent.catalog import get_or_create_tenant
+
+        s.add(Job(id="j", tenant_id=get_or_create_tenant(s, "acme").id, kind="ingest"))
+
+    def flaky():  # type: ignore[no-untyped-def]
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+
+    with pytest.raises(Transient):
+        execute(url, "j", 60, flaky)
+    with session_scope(url) as s:
+        assert s.get_one(Job, "j").status == JobStatus.QUEUED  # the retry can claim it again
+    assert execute(url, "j", 60, lambda: {"ok": True}) == "succeeded"
+    with session_scope(url) as s:
+        job = s.get_one(Job, "j")
+        assert job.result == {"ok": True} and job.attempts == 2
+
+
+def test_any_other_error_fails_the_job_with_its_reason(tmp_path):
+    from docagent.errors import BadRequestError
+    from docagent.jobs import execute
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    upgrade(url)
+    with session_scope(url) as s:
+        from docagent.catalog import get_or_create_tenant
+
+        s.add(Job(id="j", tenant_id=get_or_create_tenant(s, "acme").id, kind="query"))
+    ended = []
+
+    def bad():  # type: ignore[no-untyped-def]
+        raise BadRequestError("the question is empty")
+
+    assert execute(url, "j", 60, bad, on_end=lambda view, cb: ended.append(view)) == "failed"
+    assert ended[0]["error"] == {"code": "bad_request", "message": "the question is empty"}
