@@ -2,13 +2,15 @@
 
 Ingest calls ``write_passages`` once a document's crops have ids; ``reindex_document`` does the
 same later from the stored crops alone (a collection written before context existed, or after
-the passage rules change), so the index never needs the original file again.
+the passage rules change), so the index never needs the original file again. Context includes
+the links between the parts of a table that crosses pages (``indexing.continuation``), stored
+by crop id.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -16,7 +18,16 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from docagent.db.models import Crop, Document, Page, Passage
-from indexing.context import Block, DocumentContext, Role, block_size, document_context, text_lines
+from indexing.context import (
+    Block,
+    CropContext,
+    DocumentContext,
+    Role,
+    block_size,
+    document_context,
+    text_lines,
+)
+from indexing.continuation import link_tables
 from indexing.embedders import Embedder
 from indexing.geometry import Box, Space
 from indexing.model import RegionKind, Table, Word
@@ -57,7 +68,8 @@ def plan_passages(doc: Document, pages: Sequence[Page], crops: Sequence[Crop],
     blocks = [block_of(c, by_id[c.page_id]) for c in ordered]
     tables = [Table.from_dict(c.table) if c.table and c.kind == RegionKind.TABLE else None
               for c in ordered]
-    ctx = document_context(blocks, filename=doc.filename, metadata_title=doc.metadata_title)
+    ctx = link_tables(blocks, tables, document_context(blocks, filename=doc.filename,
+                                                       metadata_title=doc.metadata_title))
     words = [words_of(c) for c in ordered]
     specs = document_passages(blocks, tables, ctx, analyse or analyzer().index_terms_batch, options,
                               words)
@@ -79,7 +91,8 @@ def write_passages(s: Session, doc: Document, pages: Sequence[Page], crops: Sequ
     doc.title, doc.title_source = plan.context.title, plan.context.title_source
     for crop, role, context in zip(plan.crops, plan.context.roles, plan.context.contexts, strict=True):
         crop.role = str(role)
-        crop.context = context.to_json() if context.text() else None
+        context = with_crop_ids(context, plan.crops)
+        crop.context = context.to_json() if context.text() or context.linked else None
     vectors = _vectors(embedder, [p.text for p in plan.passages if p.embed])
     page_id = {p.number: p.id for p in pages}
     rows = []
@@ -97,6 +110,14 @@ def write_passages(s: Session, doc: Document, pages: Sequence[Page], crops: Sequ
     s.add_all(rows)
     s.flush()
     return rows
+
+
+def with_crop_ids(context: CropContext, ordered: Sequence[Crop]) -> CropContext:
+    """A planned context's links (block indices into ``ordered``) as crop ids."""
+    if not context.linked:
+        return context
+    return replace(context, parts=tuple(int(ordered[i].id) for i in context.parts),
+                   continues=int(ordered[context.continues].id) if context.continues is not None else None)
 
 
 def reindex_document(s: Session, doc: Document, embedder: Embedder,

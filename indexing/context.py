@@ -71,9 +71,22 @@ class Block:
 
 @dataclass(frozen=True, slots=True)
 class CropContext:
+    """What a reader knows about a crop beyond its own text.
+
+    A table that crosses pages is one table in several crops, one per page
+    (``indexing.continuation``): each part knows the ``parts`` in page order and its own 1-based
+    ``part``; a later part names the first in ``continues``, and one printed without the
+    header row gets the first part's ``header`` rows (cell texts) to be read and searched by.
+    Parts are named by block index while a document is planned and by crop id once written.
+    ``part`` 0 is a crop that is not such a part."""
+
     title: str = ""
     headings: tuple[str, ...] = ()
     caption: str = ""
+    continues: int | None = None
+    part: int = 0
+    parts: tuple[int, ...] = ()
+    header: tuple[tuple[str, ...], ...] = ()
 
     def text(self, parts: Sequence[str] = ("title", "headings", "caption")) -> str:
         """The context as one text, one line per part (headings joined by ``>``)."""
@@ -87,7 +100,32 @@ class CropContext:
         return "\n".join(lines)
 
     def to_json(self) -> dict:
-        return {"title": self.title, "headings": list(self.headings), "caption": self.caption}
+        """The stored form (``Crop.context``); the link keys only on parts of a long table, so
+        every other crop's context reads as it did before they existed."""
+        out: dict = {"title": self.title, "headings": list(self.headings), "caption": self.caption}
+        if self.part:
+            out["part"] = self.part
+            out["parts"] = list(self.parts)
+            if self.continues is not None:
+                out["continues"] = self.continues
+            if self.header:
+                out["header"] = [list(row) for row in self.header]
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict | None) -> CropContext:
+        """A stored context back; rows written before a key existed get its default."""
+        data = data or {}
+        continues = data.get("continues")
+        return cls(str(data.get("title") or ""), tuple(str(h) for h in data.get("headings") or ()),
+                   str(data.get("caption") or ""), int(continues) if continues is not None else None,
+                   int(data.get("part") or 0), tuple(int(p) for p in data.get("parts") or ()),
+                   tuple(tuple(str(t) for t in row) for row in data.get("header") or ()))
+
+    @property
+    def linked(self) -> bool:
+        """Whether the crop is a part of a table that crosses pages."""
+        return self.part > 0
 
 
 @dataclass(slots=True)

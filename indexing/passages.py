@@ -6,7 +6,9 @@ row, each row with its header cells attached (``구분: 영업이익 | 2021년: 
 column by column with the row labels attached (``2021년 | 매출액: 2,810 | 영업이익: 412``), so
 a question about one row, or about two years of one metric in a table that runs years down
 the side, meets a short passage instead of the whole grid. A chart is searched also point by
-point (``indexing.charts``: ``title | 2021년: 8,280``). Such a hit is still the table or chart
+point (``indexing.charts``: ``title | 2021년: 8,280``). A part of a table that crosses pages,
+printed without the header row, is searched with the first part's headers
+(``indexing.continuation``). Such a hit is still the table or chart
 crop, with the row's, column's or point's box for the answer step. Each page and the document as a whole
 are units of their own (sparse only), so a crop on a page or document that matches the whole
 question can rank higher.
@@ -76,12 +78,21 @@ class TableRow:
     box: Box | None
 
 
-def table_rows(table: Table) -> list[TableRow]:
-    """Body rows of ``table`` as ``header: cell | header: cell`` texts with their boxes."""
+def _lent(header: Sequence[Sequence[str]], n_cols: int) -> list[str]:
+    """Column headings from header rows lent by a table's first part (a continuation)."""
+    return [" ".join(t for t in (" ".join(row[c].split()) for row in header if c < len(row)) if t)
+            for c in range(n_cols)]
+
+
+def table_rows(table: Table, header: Sequence[Sequence[str]] = ()) -> list[TableRow]:
+    """Body rows of ``table`` as ``header: cell | header: cell`` texts with their boxes.
+
+    ``header``: the header rows of the part where a table that crosses pages began, for a
+    later part printed without them; every row of ``table`` is then a body row."""
     grid = table.grid()
-    head = max(0, min(table.header_rows, table.n_rows))
-    headers = [" ".join(t for t in (grid[r][c].strip() for r in range(head)) if t)
-               for c in range(table.n_cols)]
+    head = 0 if header else max(0, min(table.header_rows, table.n_rows))
+    headers = _lent(header, table.n_cols) if header else [
+        " ".join(t for t in (grid[r][c].strip() for r in range(head)) if t) for c in range(table.n_cols)]
     boxes: dict[int, Box] = {}
     for cell in table.cells:
         if cell.box is not None and cell.row >= head:
@@ -98,11 +109,12 @@ def table_rows(table: Table) -> list[TableRow]:
     return rows
 
 
-def table_columns(table: Table) -> list[TableRow]:
+def table_columns(table: Table, header: Sequence[Sequence[str]] = ()) -> list[TableRow]:
     """Value columns of ``table`` as ``header | row label: cell | ...`` texts with boxes; the
-    first column holds the row labels."""
+    first column holds the row labels. ``header`` as for ``table_rows``."""
     grid = table.grid()
-    head = max(0, min(table.header_rows, table.n_rows))
+    head = 0 if header else max(0, min(table.header_rows, table.n_rows))
+    lent = _lent(header, table.n_cols) if header else []
     if table.n_cols < 3 or table.n_rows - head < 2:
         return []
     labels = [" ".join(grid[r][0].split()) for r in range(table.n_rows)]
@@ -112,11 +124,11 @@ def table_columns(table: Table) -> list[TableRow]:
             boxes[cell.col] = cell.box if cell.col not in boxes else boxes[cell.col].union(cell.box)
     columns = []
     for c in range(1, table.n_cols):
-        header = " ".join(t for t in (" ".join(grid[r][c].split()) for r in range(head)) if t)
+        name = lent[c] if lent else " ".join(t for t in (" ".join(grid[r][c].split()) for r in range(head)) if t)
         parts = [f"{labels[r]}: {v}" if labels[r] else v
                  for r in range(head, table.n_rows) if (v := " ".join(grid[r][c].split()))]
         if parts:
-            columns.append(TableRow(c, " | ".join([header, *parts] if header else parts), boxes.get(c)))
+            columns.append(TableRow(c, " | ".join([name, *parts] if name else parts), boxes.get(c)))
     return columns
 
 
@@ -146,21 +158,21 @@ def document_passages(blocks: Sequence[Block], tables: Sequence[Table | None],
             out.append(Passage("crop", _join(ctx_texts[i], block.text), own_terms[i], True,
                                ctx_terms[i], block=i, page=block.page))
         if options.table_rows:
-            out.extend(_part_passages(i, block, _parts(block, tables[i], words[i] if words else ()),
-                                      ctx_texts[i], ctx_terms[i], analyse))
+            parts = _parts(block, tables[i], words[i] if words else (), context.contexts[i].header)
+            out.extend(_part_passages(i, block, parts, ctx_texts[i], ctx_terms[i], analyse))
     if options.page_units or options.document_units:
         title_terms = analyse([context.title])[0] if context.title else []
         out.extend(_page_and_document(blocks, own_terms, title_terms, options))
     return out
 
 
-def _parts(block: Block, table: Table | None,
-           words: Sequence[Word]) -> list[tuple[Level, TableRow]]:
+def _parts(block: Block, table: Table | None, words: Sequence[Word],
+           header: Sequence[Sequence[str]] = ()) -> list[tuple[Level, TableRow]]:
     if table is not None:
-        rows = table_rows(table)
+        rows = table_rows(table, header)
         if len(rows) < 2:  # one body row says no more than the table crop itself
             rows = []
-        return [("row", r) for r in rows] + [("column", c) for c in table_columns(table)]
+        return [("row", r) for r in rows] + [("column", c) for c in table_columns(table, header)]
     if block.kind in (RegionKind.PICTURE, RegionKind.CHART) and words:
         return [("row", p) for p in chart_rows(words)]
     return []

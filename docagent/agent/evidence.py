@@ -4,17 +4,21 @@ A search result names a crop; the reader needs what ingest read from it (words w
 boxes, the table's cell grid) and where it sits (``CropFrame``). A chart crop without a table
 becomes one from its printed points (``indexing.charts``), so that a chart value is read like
 a table cell. The question shown to the reader leaves out what the crop's context already
-satisfies: a table on page 2 never names the city its document's title names.
+satisfies: a table on page 2 never names the city its document's title names. A part of a
+table that crosses pages printed without the header row is read under the first part's header
+(``CropContext.header``), and a candidate knows the table's other parts, to cite them too.
 """
 
 from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
 from PIL import Image
 
+from docagent.agent.answer import Citation
 from indexing.charts import chart_points, chart_title
 from indexing.geometry import Box, CropFrame, Space
 from indexing.model import Table, TableCell, Word
@@ -27,12 +31,14 @@ _JOSA = re.compile(r"(?:의|은|는|이|가|을|를|에|에서|과|와|로|으�
 
 @dataclass(slots=True)
 class Candidate:
-    """One retrieved crop, ready to read."""
+    """One retrieved crop, ready to read. ``parts``: when the crop is one part of a table
+    that crosses pages, the other parts, each cited as a whole (page, box, first row)."""
 
     result: dict  # SearchResult.to_json()
     crop: CropInput
     context: str  # title and headings: what the crop's own text does not say
     rank: int
+    parts: list[Citation] = field(default_factory=list)
 
     @property
     def crop_id(self) -> str:
@@ -66,10 +72,26 @@ def _value_box(words: list[Word], value: str, near: Box) -> Box:
     return inside[0] if inside else near
 
 
+def with_header(table: Table, header: Sequence[Sequence[str]]) -> Table:
+    """``table`` under lent header rows (a later part of a table that crosses pages, printed
+    without them): the header cells come first, with no box, since they lie on another page."""
+    if not header:
+        return table
+    h = len(header)
+    cells = [TableCell(r, c, str(text)) for r, row in enumerate(header) for c, text in enumerate(row[:table.n_cols])]
+    cells += [replace(cell, row=cell.row + h) for cell in table.cells]
+    return Table(cells, table.n_rows + h, table.n_cols, h)
+
+
 def crop_input(result: dict, text: str, words_raw: list | None, table_raw: dict | None,
-               kind: str) -> CropInput:
+               kind: str, header: Sequence[Sequence[str]] = ()) -> CropInput:
+    """What the reader gets of a crop; ``header``: the header rows a continued table's first
+    part lends it (``CropContext.header``), read as its own."""
     words = words_of(words_raw)
     table = Table.from_dict(table_raw) if table_raw else None
+    if table is not None and header:
+        table = with_header(table, header)
+        text = table.to_markdown()
     if table is None and kind in CHART_KINDS:
         table = chart_table(words)
     box = Box(*result["bbox"], Space.PAGE)

@@ -5,7 +5,8 @@ and returns the readings best first: answerable ones, then by how much of the qu
 evidence covered, then by retrieval rank. Boxes come back normalised to each crop and are
 mapped to page points through the crop's frame. ``read_series`` takes a table's (or chart's)
 row or column that the sub-question names, with the labels of the other axis, for extremes,
-trends, totals and lists, which no single cell answers.
+trends, totals and lists, which no single cell answers. A reading from one part of a table
+that crosses pages cites the other parts as well, each as a whole on its own page.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def lookup_cell(sub: SubQuestion, c: Candidate) -> Reading | None:
     value = parse_value(text, unit, " ".join(grid[0][col].split()) if sub.label else sub.label)
     quote = " | ".join(grid[r])
     return Reading(sub.id, text, [value] if value else [], [citation(c, cell.box if cell else None, quote)],
-                   c.crop_id, "table.labels", False, "")
+                   c.crop_id, "table.labels", False, "", list(c.parts))
 
 
 def _reading(sub: SubQuestion, c: Candidate, req: VisionRequest, ans: GroundedAnswer) -> Reading:
@@ -100,7 +101,8 @@ def _reading(sub: SubQuestion, c: Candidate, req: VisionRequest, ans: GroundedAn
     if ans.answerable and _estimated(c, answer_box):
         note = f"{ans.text}: measured from the chart's drawing (no value printed)"
     return Reading(sub.id, ans.text if ans.answerable else "", [value] if value else [], cites,
-                   c.crop_id, (ans.raw or "").split(" ")[0], False, note)
+                   c.crop_id, (ans.raw or "").split(" ")[0], False, note,
+                   list(c.parts) if ans.answerable else [])
 
 
 def _estimated(c: Candidate, box: Box | None) -> bool:
@@ -189,4 +191,4 @@ def read_series(sub: SubQuestion, c: Candidate) -> Reading | None:
     if len(values) < 2 and not sub.years:
         return None
     note = f"{', '.join(estimated)}: measured from the chart's drawing (no value printed)" if estimated else ""
-    return Reading(sub.id, name, values, cites, c.crop_id, "series", False, note)
+    return Reading(sub.id, name, values, cites, c.crop_id, "series", False, note, list(c.parts))

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Protocol
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
+from docagent.agent.answer import Citation
 from docagent.agent.evidence import Candidate, context_of, crop_input, with_image
 from docagent.catalog import find_tenant, get_collection
 from docagent.db.models import Crop
@@ -14,6 +15,8 @@ from docagent.indexes import embedder_for, open_index
 from docagent.passages import analyzer
 from docagent.search import FUSION, located, validate_query
 from docagent.store import FileStore
+from indexing.context import CropContext
+from indexing.model import Table
 
 
 class Retriever(Protocol):
@@ -40,13 +43,39 @@ class CollectionRetriever:
         results = [r.to_json() for r in located(self.s, self.tenant.id, self.collection.id, hits)]
         crops = {c.id: c for c in self.s.scalars(select(Crop).where(
             Crop.id.in_([int(r["crop_id"]) for r in results]), Crop.tenant_id == self.tenant.id))}
+        contexts = {i: CropContext.from_json(c.context) for i, c in crops.items()}
+        parts = self._parts({p for ctx in contexts.values() for p in ctx.parts} - set(crops))
+        parts.update({i: c for i, c in crops.items() if contexts[i].linked})
         out = []
         for rank, r in enumerate(results):
             crop = crops.get(int(r["crop_id"]))
             if crop is None:
                 continue
-            ci = crop_input(r, crop.text, crop.words, crop.table, crop.kind)
+            ctx = contexts[crop.id]
+            ci = crop_input(r, crop.text, crop.words, crop.table, crop.kind, ctx.header)
             if self.images is not None and crop.image_sha256:
                 with_image(ci, self.images.get(crop.image_sha256))
-            out.append(Candidate(r, ci, context_of(r), rank))
+            others = [part_citation(parts[p], r) for p in ctx.parts if p != crop.id and p in parts]
+            out.append(Candidate(r, ci, context_of(r), rank, others))
         return out
+
+    def _parts(self, ids: set[int]) -> dict[int, Crop]:
+        """The crops of other parts of tables that cross pages (their pages loaded)."""
+        if not ids:
+            return {}
+        rows = self.s.scalars(select(Crop).options(joinedload(Crop.page)).where(
+            Crop.id.in_(sorted(ids)), Crop.tenant_id == self.tenant.id,
+            Crop.collection_id == self.collection.id))
+        return {c.id: c for c in rows}
+
+
+def part_citation(crop: Crop, result: dict) -> Citation:
+    """A whole part of a table that crosses pages, as a citation: its page and box, quoting
+    its first row (the header, on the first part)."""
+    table = Table.from_dict(crop.table) if crop.table else None
+    first = next((row for row in table.grid() if any(t.strip() for t in row)), []) if table else []
+    quote = " | ".join(" ".join(t.split()) for t in first) or (crop.text or "").split("\n", 1)[0]
+    page = crop.page
+    return Citation(document_id=crop.document_id, filename=result["filename"], page=page.number,
+                    bbox=crop.bbox, page_size=[round(page.width, 2), round(page.height, 2)],
+                    crop_id=str(crop.id), kind=crop.kind, quote=quote[:300])

@@ -75,6 +75,8 @@ class Reading:
     rule: str = ""
     supported: bool = False
     note: str = ""  # why it was given up, or how a value was read (printed vs geometry)
+    # the other parts of a table that crosses pages, each cited whole on its own page
+    parts: list[Citation] = field(default_factory=list)
 
 
 @dataclass(slots=True)

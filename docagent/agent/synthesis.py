@@ -2,7 +2,8 @@
 
 The answer speaks the question's language (Korean when it has Hangul). Every answer cites the
 crops its values came from; when a needed value is missing, units disagree or a division by
-zero would follow, the answer is a refusal that says which, never a guess.
+zero would follow, the answer is a refusal that says which, never a guess. A value read from
+a table that crosses pages cites its cell first and then the table's other pages.
 """
 
 from __future__ import annotations
@@ -49,7 +50,9 @@ def synthesize(question: str, plan: Plan, readings: dict[int, Reading]) -> Answe
         return refusal(text, kind=plan.kind.value)
     ordered = [readings[s.id] for s in plan.subs]
     reasoning = [f"{'찾음' if ko else 'found'}: {_where(c)}" for r in ordered for c in r.citations[:3]]
-    citations = _dedupe([c for r in ordered for c in r.citations])
+    reasoning += _spans(ordered, ko)
+    # the values' own boxes first, then the other pages of tables that cross pages
+    citations = _dedupe([c for r in ordered for c in r.citations] + [c for r in ordered for c in r.parts])
     try:
         text, lines = _combine(question, plan, ordered, ko)
     except UnitMismatch as exc:
@@ -62,6 +65,20 @@ def synthesize(question: str, plan: Plan, readings: dict[int, Reading]) -> Answe
         text += " (그림의 막대·선 위치로 측정한 값)" if ko else " (measured from the chart's drawing)"
     return Answer(answer=text, reasoning=reasoning + lines + notes, citations=citations,
                   answerable=True, kind=plan.kind.value)
+
+
+def _spans(readings: list[Reading], ko: bool) -> list[str]:
+    """One line per table that crosses pages: the pages it covers."""
+    lines = []
+    for r in readings:
+        if not r.parts:
+            continue
+        pages = ", ".join(f"p.{p}" for p in sorted({c.page for c in r.citations + r.parts}))
+        name = r.parts[0].filename
+        line = f"표가 여러 쪽에 걸쳐 있음: {name} {pages}" if ko else f"the table runs over pages: {name} {pages}"
+        if line not in lines:
+            lines.append(line)
+    return lines
 
 
 def _dedupe(cites: list[Citation]) -> list[Citation]:

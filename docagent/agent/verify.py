@@ -1,7 +1,8 @@
 """Is a reading supported by its evidence? Checked in code, whatever produced the reading.
 
 A reading holds when its answer (the span, or each number of a series) occurs in the crop's
-own text or table cells, every cited box lies inside the crop (a small margin allowed), a
+own text or table cells, every cited box lies inside the crop (a small margin allowed; the
+other parts of a table that crosses pages are cited whole, each on its own page), a
 sub-question that names an entity finds it in the crop's document (title, headings, text),
 and a numeric sub-question got a number. A model's answer that fails is not repaired: the
 next reading is tried.
@@ -56,6 +57,10 @@ def check(reading: Reading, sub: SubQuestion, c: Candidate, numeric: bool) -> st
     for cite in reading.citations:
         if not _inside(cite.bbox, crop):
             return f"box {cite.bbox} lies outside the crop {c.result['bbox']}"
+    stored = {(p.crop_id, p.page, tuple(p.bbox)) for p in c.parts}
+    for part in reading.parts:  # the table's other pages: cited whole, as stored
+        if (part.crop_id, part.page, tuple(part.bbox)) not in stored:
+            return f"box {part.bbox} on p.{part.page} is no part of this crop's table"
     named = _squash(c.context) + hay
     if sub.entity and _squash(sub.entity) not in named:
         return f"{sub.entity} is not named in {c.result['filename']}"
