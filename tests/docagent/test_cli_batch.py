@@ -35,8 +35,11 @@ def _env(home) -> dict:  # type: ignore[no-untyped-def]
 
 def test_interrupted_batch_resumes_and_reports_failures(tmp_path, archive):
     env = _env(tmp_path / "home")
+    # a background shell starts children with SIGINT ignored, and Python then installs no
+    # KeyboardInterrupt handler: give the child the default, as a terminal would
     proc = subprocess.Popen([*DOCAGENT, "batch", str(archive), "-c", "scans"], env=env,
-                            stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert proc.stderr is not None
     read = 0
     for line in proc.stderr:  # the second document read means the first is written: Ctrl-C

@@ -35,22 +35,28 @@ def upgrade() -> None:
         sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
     )
     op.create_index('ix_api_keys_tenant_id', 'api_keys', ['tenant_id'])
-    with op.batch_alter_table('jobs') as batch:
-        for column in _JOB_COLUMNS:
-            batch.add_column(column.copy())
-    with op.batch_alter_table('documents') as batch:
-        batch.add_column(sa.Column('meta', sa.JSON(), nullable=True))
-        batch.add_column(sa.Column('external_id', sa.String(length=200), nullable=True))
-        batch.create_index('ix_documents_external_id', ['external_id'])
+    # plain ALTER TABLE ADD COLUMN (no batch mode): recreating a table on SQLite would
+    # cascade the drop of its old copy into the tables that reference it
+    for column in _JOB_COLUMNS:
+        op.add_column('jobs', column.copy())
+    op.add_column('documents', sa.Column('meta', sa.JSON(), nullable=True))
+    op.add_column('documents', sa.Column('external_id', sa.String(length=200), nullable=True))
+    op.create_index('ix_documents_external_id', 'documents', ['external_id'])
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('documents') as batch:
-        batch.drop_index('ix_documents_external_id')
-        batch.drop_column('external_id')
-        batch.drop_column('meta')
-    with op.batch_alter_table('jobs') as batch:
-        for column in reversed(_JOB_COLUMNS):
-            batch.drop_column(column.name)
+    op.drop_index('ix_documents_external_id', table_name='documents')
+    _drop_columns('documents', ['external_id', 'meta'])
+    _drop_columns('jobs', [c.name for c in reversed(_JOB_COLUMNS)])
     op.drop_index('ix_api_keys_tenant_id', table_name='api_keys')
     op.drop_table('api_keys')
+
+
+def _drop_columns(table: str, columns: list[str]) -> None:
+    """In place, as 0003 does: batch mode would recreate the table on SQLite, and dropping the
+    old copy with foreign keys on cascades into every table that references it."""
+    for column in columns:
+        if op.get_bind().dialect.name == "sqlite":  # ALTER TABLE DROP COLUMN: SQLite >= 3.35
+            op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+        else:
+            op.drop_column(table, column)
