@@ -132,6 +132,10 @@ def terms_of(tokens: tuple[Token, ...]) -> list[TermHit]:
                     and nxt.tag in ("NNB", "NNG") and len(nxt.form) <= 2):
                 # "3년" and "3개월" both contain "3": keep the unit to tell them apart
                 hits.append(TermHit(term + nxt.form, i, tok.start, nxt.end))
+            if (tok.tag == "SN" and len(term) == 4 and nxt is not None and nxt.start == tok.end
+                    and nxt.form in _YEAR_WORDS):
+                # "2008학년도", "2008년도", "2008회계연도" name the year "2008년" asks for
+                hits.append(TermHit(term + "년", i, tok.start, nxt.end))
         glue = tok.tag in ("NNG", "NNP", "XSN", "XPN", "NR") and tok.form.isalpha()
         if glue and run and run[-1][1].end == tok.start:
             run.append((i, tok))
@@ -143,6 +147,7 @@ def terms_of(tokens: tuple[Token, ...]) -> list[TermHit]:
     return hits
 
 
+_YEAR_WORDS = frozenset({"학년도", "년도", "연도", "회계연도", "사업연도", "학년"})
 _HANGUL = re.compile(r"[가-힣]")
 
 

@@ -120,14 +120,21 @@ def _unit_fit(q: Question, c: Candidate, surface: str) -> float:
 
 def _names_figure(q: Question, sent: Sentence, hits: list[TermHit], c: Candidate) -> float:
     """``매출액은 3,450억 원``: a figure right after the amount the question asks about
-    (particles and punctuation between) is that amount's value. Counts are left out: ``해적
-    13명 중 8명을`` names the noun before the wrong figure as often as before the right one."""
-    if not q.measured or q.measure is None or not c.kind.startswith(("quantity", "numbered")):
+    (particles and punctuation between) is that amount's value. Bare counts are left out:
+    ``해적 13명 중 8명을`` names the noun before the wrong figure as often as before the right
+    one; a count named with 수 (``교원 수는 89명``) is kept."""
+    if not q.measured or not c.kind.startswith(("quantity", "numbered")):
         return 0.0
     k = c.first - 1
     while k >= 0 and sent.tokens[k].tag.startswith(("J", "SP", "SS", "SO")):
         k -= 1
     if k < 0:
+        return 0.0
+    if sent.tokens[k].form == "수" and k > 0:
+        # ``교원 수는 89명``: the count the question's noun names with 수 is that noun's
+        before = sent.tokens[k - 1].end
+        return 0.3 if any(h.end == before and h.term.endswith(q.measured) for h in hits) else 0.0
+    if q.measure is None:
         return 0.0
     end = sent.tokens[k].end
     named = any(h.end == end and h.term.endswith(q.measured) for h in hits)

@@ -1,0 +1,29 @@
+"""Counts named with 수 and years written as 학년도: the school-report sentences that the span
+reader used to miss (``20학급`` beside the year won over ``89명`` after ``교원 수는``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from vlm.backends.base import CropInput, VisionRequest
+from vlm.backends.extractive import ExtractiveBackend
+
+TEXT = ("본교는 2008학년도에 20학급을 편성하여 운영하였으며 교원 수는 89명이다. "
+        "교원 외에 교육 행정과 시설 관리를 맡은 직원이 함께 근무하고 있다.")
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("교원 수는?", "89명"),
+    ("2008년 교원 수는 얼마인가?", "89명"),
+    ("2008년 학급 수는 얼마인가?", "20학급"),
+])
+def test_the_count_after_its_noun_and_su_is_the_answer(question, expected):
+    answer = ExtractiveBackend().answer([VisionRequest(question=question, crops=[CropInput(text=TEXT)])])[0]
+    assert answer.answerable and answer.text == expected
+
+
+def test_a_year_written_as_hakneondo_matches_the_questions_year():
+    from vlm.extractive.morph import split_sentences, terms_of
+
+    terms = {h.term for h in terms_of(split_sentences(TEXT)[0].tokens)}
+    assert "2008년" in terms and "2008" in terms
