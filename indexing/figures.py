@@ -27,6 +27,7 @@ MIN_SIDE_PT = 60.0  # a figure is at least this wide and tall
 MIN_INK = 0.02  # share of a blob's box that is non-text ink: a rule or a frame has less
 LABEL_PAD_PT = 28.0  # labels sit this close around the plot (axis ticks, value labels, title)
 LABEL_MAX_CHARS = 40
+MIN_WORD_CONF = 80.0  # below this, a word over a plot is more likely its ink than a label
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +42,7 @@ def find_figures(image: Image.Image, dpi: float, lines: list[OcrLine], grids: li
     ink, cell = _non_text_ink(image, dpi, lines, grids)
     if not ink.any():
         return []
-    blobs, _ = ndimage.label(ndimage.binary_closing(ink, _disk(CLOSE_PT / cell)))
+    blobs, _ = ndimage.label(_closed(ink, CLOSE_PT / cell))
     figures: list[Figure] = []
     taken: set[int] = set()
     for index, found in enumerate(ndimage.find_objects(blobs), start=1):
@@ -71,11 +72,21 @@ def _non_text_ink(image: Image.Image, dpi: float, lines: list[OcrLine],
     cells = gray[: h * step, : w * step].reshape(h, step, w, step).min(axis=(1, 3))
     dark = cells < 128
     cell = step * 72.0 / dpi
-    for box in [w.box for line in lines for w in line.words] + [g.box for g in grids]:
+    masked = [w.box for line in lines for w in line.words if _is_text(w)]
+    for box in masked + [g.box for g in grids]:
         x0, y0 = int(box.x0 / cell) - 1, int(box.y0 / cell) - 1
         x1, y1 = int(np.ceil(box.x1 / cell)) + 1, int(np.ceil(box.y1 / cell)) + 1
         dark[max(y0, 0):y1, max(x0, 0):x1] = False
     return dark, cell
+
+
+def _is_text(word) -> bool:  # type: ignore[no-untyped-def]
+    """A word OCR read with some confidence and with a letter or digit in it. What it makes of
+    a plotted line (``^``, ``"``, ``|``, ``5e`` across a segment) is ink, not text, and must not
+    cut the plot into pieces."""
+    if not any(ch.isalnum() for ch in word.text):
+        return False
+    return word.confidence is None or word.confidence >= MIN_WORD_CONF
 
 
 def _label_of(line: OcrLine, plot: Box) -> bool:
@@ -84,6 +95,18 @@ def _label_of(line: OcrLine, plot: Box) -> bool:
     near = (b.x0 >= plot.x0 - 2 * pad and b.x1 <= plot.x1 + 2 * pad
             and b.y0 >= plot.y0 - pad and b.y1 <= plot.y1 + pad)
     return near and len(line.text.strip()) <= LABEL_MAX_CHARS
+
+
+def _closed(ink: np.ndarray, radius: float) -> np.ndarray:
+    """Gaps closed up to ``radius`` cells: a disk for clusters of marks, and vertical and
+    horizontal bars for a thin axis cut by the tick labels masked out beside it (a disk
+    leaves a neck there that its own erosion removes again)."""
+    r = max(1, int(round(radius)))
+    bars = (np.ones((2 * r + 1, 1), bool), np.ones((1, 2 * r + 1), bool))
+    out = ndimage.binary_closing(ink, _disk(radius))
+    for bar in bars:
+        out |= ndimage.binary_closing(ink, bar)
+    return out
 
 
 def _disk(radius: float) -> np.ndarray:
