@@ -171,7 +171,8 @@ class Crop(Base):
     words: Mapped[list | None] = mapped_column(JSON)  # [[x0, y0, x1, y1, text], ...] page points
     table: Mapped[dict | None] = mapped_column(JSON)  # Table.to_dict()
     image_sha256: Mapped[str | None] = mapped_column(String(64))
-    context: Mapped[dict | None] = mapped_column(JSON)  # CropContext.to_json(): title, headings, caption
+    # CropContext.to_json(): title, headings, caption; for a table over pages its parts and header
+    context: Mapped[dict | None] = mapped_column(JSON)
     role: Mapped[str | None] = mapped_column(String(20))  # indexing.context.Role
 
     page: Mapped[Page] = relationship(back_populates="crops")
