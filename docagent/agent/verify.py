@@ -83,7 +83,8 @@ def sub_years(sub: SubQuestion) -> list[str]:
 def proper_nouns(text: str) -> list[str]:
     """The question's names (Kiwi NNP, with nouns glued on: 한빛전자)."""
     q = analyse_question(text)
-    names = {e for e in q.entities if not e.isdigit()}
+    # a name Kiwi took with its possessive (젯플로 절삭유의 점도): the name is without it
+    names = {e[:-1] if len(e) > 2 and e.endswith("의") else e for e in q.entities if not e.isdigit()}
     m = _LEADING_OWNER.match(text)
     if m and not _YEAR.match(m.group(1)) and m.group(1) not in _GENERIC and not m.group(1).endswith(("년", "월", "일")):
         names.add(m.group(1))  # "가공학교의 ...": whose value is asked, even when Kiwi does not tag it
