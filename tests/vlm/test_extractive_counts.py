@@ -27,3 +27,12 @@ def test_a_year_written_as_hakneondo_matches_the_questions_year():
 
     terms = {h.term for h in terms_of(split_sentences(TEXT)[0].tokens)}
     assert "2008년" in terms and "2008" in terms
+
+
+def test_a_quantity_right_after_the_asked_for_noun_answers_a_what_question():
+    text = ("본 제품은 산업용 세척과 표면 처리 용도로 사용되는 혼합물이다. "
+            "본 제품의 표준 포장 단위는 39리터이며 권장 사용 농도는 1.4%이다.")
+    backend = ExtractiveBackend()
+    for question, expected in (("표준 포장 단위는?", "39리터"), ("권장 사용 농도는?", "1.4%")):
+        answer = backend.answer([VisionRequest(question=question, crops=[CropInput(text=text)])])[0]
+        assert answer.text == expected, question

@@ -123,7 +123,9 @@ def _names_figure(q: Question, sent: Sentence, hits: list[TermHit], c: Candidate
     (particles and punctuation between) is that amount's value. Bare counts are left out:
     ``해적 13명 중 8명을`` names the noun before the wrong figure as often as before the right
     one; a count named with 수 (``교원 수는 89명``) is kept."""
-    if not q.measured or not c.kind.startswith(("quantity", "numbered")):
+    # a "what" question about a quantity's noun (표준 포장 단위는?) is answered the same way
+    measured = q.measured or (q.head if q.answer_type == AnswerType.SPAN else "")
+    if not measured or not c.kind.startswith(("quantity", "numbered")):
         return 0.0
     k = c.first - 1
     while k >= 0 and sent.tokens[k].tag.startswith(("J", "SP", "SS", "SO")):
@@ -133,11 +135,11 @@ def _names_figure(q: Question, sent: Sentence, hits: list[TermHit], c: Candidate
     if sent.tokens[k].form == "수" and k > 0:
         # ``교원 수는 89명``: the count the question's noun names with 수 is that noun's
         before = sent.tokens[k - 1].end
-        return 0.3 if any(h.end == before and h.term.endswith(q.measured) for h in hits) else 0.0
-    if q.measure is None:
+        return 0.3 if any(h.end == before and h.term.endswith(measured) for h in hits) else 0.0
+    if q.measure is None and q.measured:
         return 0.0
     end = sent.tokens[k].end
-    named = any(h.end == end and h.term.endswith(q.measured) for h in hits)
+    named = any(h.end == end and h.term.endswith(measured) for h in hits)
     return 0.3 if named else 0.0
 
 
