@@ -101,6 +101,33 @@ def get_kiwi() -> Kiwi:
     return _kiwi
 
 
+_reader_kiwi: Kiwi | None = None
+_reader_pid: int | None = None
+# OCR splits words (``농 도는``, ``물 질 안 전``); a reader tolerates one space inside a
+# morpheme when that reads better, at a small cost. Offsets stay those of the text, so spans
+# still map onto word boxes. The index keeps the strict analyser: its terms must not change
+# under collections already indexed.
+READER_SPACE_TOLERANCE = 1
+READER_SPACE_PENALTY = 1.0
+
+
+def get_reader_kiwi() -> Kiwi:
+    """A second Kiwi for reading answers out of crops (the extractive reader), built on first
+    use: tolerant of the spaces OCR puts inside words."""
+    global _reader_kiwi, _reader_pid
+    pid = os.getpid()
+    if _reader_kiwi is None or _reader_pid != pid:
+        with _lock:
+            if _reader_kiwi is None or _reader_pid != pid:
+                from kiwipiepy import Kiwi
+
+                kiwi = Kiwi()
+                kiwi.global_config.space_tolerance = READER_SPACE_TOLERANCE
+                kiwi.global_config.space_penalty = READER_SPACE_PENALTY
+                _reader_kiwi, _reader_pid = kiwi, pid
+    return _reader_kiwi
+
+
 def normalize_number(form: str) -> str:
     """``3,450`` -> ``3450``; ``1,234.5`` -> ``1234.5``; other forms unchanged."""
     return _THOUSANDS.sub("", form)

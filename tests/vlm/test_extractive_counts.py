@@ -36,3 +36,10 @@ def test_a_quantity_right_after_the_asked_for_noun_answers_a_what_question():
     for question, expected in (("표준 포장 단위는?", "39리터"), ("권장 사용 농도는?", "1.4%")):
         answer = backend.answer([VisionRequest(question=question, crops=[CropInput(text=text)])])[0]
         assert answer.text == expected, question
+
+
+def test_a_word_ocr_split_with_a_space_is_read_whole():
+    text = "본 제품의 표준 포장 단위는 12 리터이며 권장 사용 농 도는20.6%이다."  # as OCR reads a scan
+    answer = ExtractiveBackend().answer([VisionRequest(question="권장 사용 농도는?",
+                                                       crops=[CropInput(text=text)])])[0]
+    assert answer.answerable and answer.text == "20.6%"
