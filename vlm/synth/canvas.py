@@ -180,20 +180,22 @@ class DrawnTable:
 
 
 def ruled_table(canvas: Canvas, page: int, x0: float, top: float, grid: list[list[str]],
-                col_widths: list[float], *, row_height: float = 20.0, size: float = 9.0
-                ) -> DrawnTable:
+                col_widths: list[float], *, row_height: float = 20.0, size: float = 9.0,
+                header: bool = True) -> DrawnTable:
     """Draw ``grid`` with full ruling, a shaded bold header row and a bold first column.
 
     Numbers are right-aligned in their cells as in printed reports; labels are left-aligned
-    and the header row is centred.
+    and the header row is centred. ``header=False`` draws body rows only (a table's
+    continuation on a later page).
     """
     edges = [x0]
     for w in col_widths:
         edges.append(edges[-1] + w)
     bottom = top + row_height * len(grid)
     shape = canvas.shape(page)
-    shape.draw_rect(pymupdf.Rect(x0, top, edges[-1], top + row_height))
-    shape.finish(fill=(0.88, 0.9, 0.93), width=0)
+    if header:
+        shape.draw_rect(pymupdf.Rect(x0, top, edges[-1], top + row_height))
+        shape.finish(fill=(0.88, 0.9, 0.93), width=0)
     for r in range(len(grid) + 1):
         shape.draw_line((x0, top + r * row_height), (edges[-1], top + r * row_height))
     for x in edges:
@@ -207,7 +209,7 @@ def ruled_table(canvas: Canvas, page: int, x0: float, top: float, grid: list[lis
         for c, text in enumerate(row):
             cell = Box(edges[c], y, edges[c + 1], y + row_height, Space.PAGE)
             cells[(r, c)] = cell
-            if r == 0:
+            if r == 0 and header:
                 canvas.text(page, (cell.x0 + cell.x1) / 2, y + text_top, text, size,
                             bold=True, align="center")
             elif c == 0:

@@ -13,10 +13,8 @@ import random
 from dataclasses import dataclass, field
 from typing import Literal
 
-import pymupdf
-
-from indexing.geometry import Box, Space
-from vlm.synth.canvas import Canvas, union
+from indexing.geometry import Box
+from vlm.synth.canvas import Canvas, ruled_table, union
 from vlm.synth.pdf import A4, MARGIN
 
 TITLE_SIZE, BODY_SIZE, CELL_SIZE, FOOT_SIZE = 18.0, 10.5, 9.0, 8.0
@@ -93,7 +91,8 @@ def long_table(n_rows: int = 50, *, header: HeaderMode = "first", years: tuple[i
             continue
         take = list(range(at, min(len(rows), at + room)))
         grid = ([head] if with_head else []) + [rows[i] for i in take]
-        drawn = _draw(canvas, page, MARGIN, y, grid, widths, row_height, with_head)
+        drawn = ruled_table(canvas, page, MARGIN, y, grid, widths, row_height=row_height,
+                            size=CELL_SIZE, header=with_head).cells
         first = 1 if with_head else 0
         for k, i in enumerate(take):
             name = rows[i][0]
@@ -117,36 +116,3 @@ def _new_page(canvas: Canvas, page_numbers: bool) -> int:
         canvas.text(page, A4[0] / 2, A4[1] - 44, f"- {page} -", FOOT_SIZE, align="center",
                     color=(0.4, 0.4, 0.4))
     return page
-
-
-def _draw(canvas: Canvas, page: int, x0: float, top: float, grid: list[list[str]], widths: list[float],
-          row_height: float, with_head: bool) -> dict[tuple[int, int], Box]:
-    """Ruled rows; the first is a shaded, centred, bold header when ``with_head``."""
-    edges = [x0]
-    for w in widths:
-        edges.append(edges[-1] + w)
-    bottom = top + row_height * len(grid)
-    shape = canvas.shape(page)
-    if with_head:
-        shape.draw_rect(pymupdf.Rect(x0, top, edges[-1], top + row_height))
-        shape.finish(fill=(0.88, 0.9, 0.93), width=0)
-    for r in range(len(grid) + 1):
-        shape.draw_line((x0, top + r * row_height), (edges[-1], top + r * row_height))
-    for x in edges:
-        shape.draw_line((x, top), (x, bottom))
-    shape.finish(color=(0.3, 0.3, 0.3), width=0.6, closePath=False)
-    shape.commit()
-    cells: dict[tuple[int, int], Box] = {}
-    pad = (row_height - CELL_SIZE * 1.15) / 2
-    for r, row in enumerate(grid):
-        y = top + r * row_height
-        for c, text in enumerate(row):
-            cell = Box(edges[c], y, edges[c + 1], y + row_height, Space.PAGE)
-            cells[(r, c)] = cell
-            if r == 0 and with_head:
-                canvas.text(page, (cell.x0 + cell.x1) / 2, y + pad, text, CELL_SIZE, bold=True, align="center")
-            elif c == 0:
-                canvas.text(page, cell.x0 + 5, y + pad, text, CELL_SIZE, bold=True)
-            else:
-                canvas.text(page, cell.x1 - 5, y + pad, text, CELL_SIZE, align="right")
-    return cells
