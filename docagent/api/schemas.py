@@ -6,6 +6,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# the contract's own dataclasses, so the schema cannot drift from what is returned
+from docagent.agent.answer import Citation
+from docagent.ingest import DocumentRow
+
 
 class ErrorDetail(BaseModel):
     code: str = Field(examples=["not_found"])
@@ -37,15 +41,6 @@ class CollectionList(BaseModel):
     collections: list[CollectionOut]
 
 
-class DocumentRowOut(BaseModel):
-    id: str | None
-    filename: str
-    pages: int
-    crops: int
-    status: str
-    error: str | None
-
-
 class JobError(BaseModel):
     code: str
     message: str
@@ -69,7 +64,7 @@ class JobOut(BaseModel):
 class UploadOut(BaseModel):
     job_id: str
     job: JobOut
-    documents: list[DocumentRowOut]
+    documents: list[DocumentRow]
 
 
 class PageOut(BaseModel):
@@ -135,22 +130,11 @@ class QueryIn(BaseModel):
     callbacks: list[Callback] | None = None
 
 
-class CitationOut(BaseModel):
-    document_id: str
-    filename: str
-    page: int
-    bbox: list[float]
-    page_size: list[float]
-    crop_id: str
-    kind: str
-    quote: str
-
-
 class AnswerOut(BaseModel):
     model_config = ConfigDict(extra="allow")
     answer: str
     reasoning: list[str]
-    citations: list[CitationOut]
+    citations: list[Citation]
     answerable: bool
     job_id: str
 

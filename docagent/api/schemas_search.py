@@ -8,7 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from docagent.api.schemas import CitationOut, SearchHit
+from docagent.agent.answer import Citation
+from docagent.api.schemas import SearchHit
 from docagent.enterprise import MAX_LIMIT, MAX_LIST
 
 # -- enterprise search ---------------------------------------------------------------------
@@ -135,5 +136,5 @@ class ChatCompletionOut(BaseModel):
     model: str
     choices: list[ChatChoice]
     usage: Usage
-    citations: list[CitationOut]
+    citations: list[Citation]
     answerable: bool
