@@ -5,10 +5,6 @@ deployed (Redis broker, PostgreSQL, ``docagent worker`` processes, ``docagent se
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -16,16 +12,10 @@ from pathlib import Path
 import httpx
 
 from bench.cpu import _live_child_seconds
+from docagent.processes import Proc, create_key, free_port, wait_ready
 
-DOCAGENT = [sys.executable, "-m", "docagent.cli.main"]
 PG_ADMIN = os.environ.get("DOCAGENT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS = os.environ.get("DOCAGENT_TEST_REDIS", "redis://127.0.0.1:6379/13")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def tree_seconds(pid: int) -> float:
@@ -49,9 +39,9 @@ class Service:
         self.pg_db: str | None = None
         if mode == "deployment":
             self._deployment_env()
-        self.port = _free_port()
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.procs: list[subprocess.Popen] = []
+        self.procs: list[Proc] = []
 
     def _deployment_env(self) -> None:
         import redis
@@ -69,40 +59,26 @@ class Service:
         return self.env.get("DOCAGENT_DATABASE_URL") or f"sqlite:///{self.home / 'docagent.db'}"
 
     def _spawn(self, args: list[str], log: str) -> None:
-        self.procs.append(subprocess.Popen([*DOCAGENT, *args], env=self.env, start_new_session=True,
-                                           stdout=open(self.home / log, "ab"), stderr=subprocess.STDOUT))  # noqa: SIM115
+        self.procs.append(Proc(args, self.env, self.home / log))
 
     def start(self) -> str:
         """Start the processes, wait until ready; returns an API key."""
-        key = subprocess.run([*DOCAGENT, "keys", "create", "--tenant", "bench"], env=self.env, check=True,
-                             capture_output=True, text=True, timeout=120).stdout.strip().splitlines()[-1]
+        key = create_key(self.env, "bench")
         if self.mode == "deployment":
             self._spawn(["worker", "--queues", "ingest"], "worker-ingest.log")
             self._spawn(["worker", "--queues", "vlm", "--concurrency", "4"], "worker-vlm.log")
             self._spawn(["serve", "--port", str(self.port), "--no-worker"], "api.log")
         else:
             self._spawn(["serve", "--port", str(self.port)], "api.log")
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.base}/readyz", timeout=2).status_code == 200:
-                    return key
-            except httpx.TransportError:
-                time.sleep(0.3)
-        raise RuntimeError(f"service not ready; see {self.home}")
+        wait_ready(self.base, self.procs[-1])
+        return key
 
     def cpu_seconds(self) -> float:
-        return sum(tree_seconds(p.pid) for p in self.procs if p.poll() is None)
+        return sum(tree_seconds(p.pid) for p in self.procs if p.alive())
 
     def stop(self) -> None:
         for p in self.procs:
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGTERM)
-        for p in self.procs:
-            try:
-                p.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(p.pid, signal.SIGKILL)
+            p.stop()
         if self.pg_db:
             from sqlalchemy import create_engine
 

@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import subprocess
-import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -30,8 +29,7 @@ import httpx
 
 from bench.common import machine, table, write_json
 from bench.service import Service
-
-DOCAGENT = [sys.executable, "-m", "docagent.cli.main"]
+from docagent.processes import DOCAGENT
 
 
 def _children_cpu() -> float:

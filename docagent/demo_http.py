@@ -13,9 +13,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import signal
-import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -25,9 +22,9 @@ from PIL import Image, ImageDraw
 
 from docagent.demo import QUERIES, sample_documents
 from docagent.demo_answers import SAMPLE_QUESTIONS, _same, template_questions
+from docagent.processes import Proc, create_key, free_port, wait_ready
 from docagent.settings import Settings, get_settings
 
-DOCAGENT = [sys.executable, "-m", "docagent.cli.main"]
 TENANT = "demo"
 
 
@@ -35,44 +32,17 @@ class Service:
     """``docagent serve`` as a child process, stopped on exit."""
 
     def __init__(self, settings: Settings) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.log = settings.home / "run" / "demo-serve.log"
-        self.log.parent.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, "DOCAGENT_HOME": str(settings.home), "DOCAGENT_RATE_LIMIT_PER_MINUTE": "0"}
-        self.proc = subprocess.Popen([*DOCAGENT, "serve", "--port", str(self.port)], env=env,
-                                     stdout=open(self.log, "ab"), stderr=subprocess.STDOUT,  # noqa: SIM115
-                                     start_new_session=True)
+        self.env = env
+        self.proc = Proc(["serve", "--port", str(self.port)], env, settings.home / "run" / "demo-serve.log")
 
-    def wait_ready(self, timeout: float = 120) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"the service exited; see {self.log}")
-            try:
-                if httpx.get(f"{self.base}/readyz", timeout=2).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.3)
-        raise RuntimeError(f"the service did not get ready; see {self.log}")
+    def wait_ready(self) -> None:
+        wait_ready(self.base, self.proc)
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-
-
-def create_key(settings: Settings) -> str:
-    env = {**os.environ, "DOCAGENT_HOME": str(settings.home)}
-    out = subprocess.run([*DOCAGENT, "keys", "create", "--tenant", TENANT], env=env, capture_output=True,
-                         text=True, check=True, timeout=120)
-    return out.stdout.strip().splitlines()[-1]
+        self.proc.stop()
 
 
 def collection(http: httpx.Client, name: str) -> str:
@@ -168,7 +138,7 @@ def main() -> int:
     service = Service(settings)
     try:
         service.wait_ready()
-        key = create_key(settings)
+        key = create_key(service.env, TENANT)
         print(f"service at {service.base}; API key for tenant '{TENANT}': {key[:12]}…")
         http = httpx.Client(base_url=service.base, headers={"Authorization": f"Bearer {key}"}, timeout=120)
         samples = collection(http, "samples")

@@ -11,7 +11,7 @@ import time
 import httpx
 import pytest
 
-from tests.docagent.api.service import DOCAGENT, Api, Proc, create_key, service_env
+from tests.docagent.api.service import Api, Proc, create_key, service_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 REDIS = "redis://127.0.0.1:6379"
@@ -40,7 +40,7 @@ def deployment(tmp_path, pg_url, redis_url):
     procs: dict[str, Proc] = {}
 
     def start_worker(queues: str) -> Proc:
-        procs[queues] = Proc([*DOCAGENT, "worker", "--queues", queues], env, home / f"worker-{queues}.log")
+        procs[queues] = Proc(["worker", "--queues", queues], env, home / f"worker-{queues}.log")
         return procs[queues]
 
     start_worker("ingest")
