@@ -55,9 +55,12 @@ class Line:
 class Canvas:
     """A PDF under construction: text goes through TextWriters, drawings through shapes."""
 
-    def __init__(self, page_size: tuple[float, float] = A4) -> None:
+    def __init__(self, page_size: tuple[float, float] = A4,
+                 fonts: tuple[pymupdf.Font, pymupdf.Font] | None = None) -> None:
         self.doc = pymupdf.open()
         self.size = page_size
+        # (regular, bold): NanumGothic unless the caller sets another family.
+        self.fonts = fonts or (korean_font(), bold_font())
         self._writers: dict[tuple[int, Color], pymupdf.TextWriter] = {}
         self._chars: set[str] = {" "}
 
@@ -74,10 +77,11 @@ class Canvas:
         """A shape on ``page``; the caller finishes and commits it."""
         return self.doc[page - 1].new_shape()
 
-    @staticmethod
-    def width(text: str, size: float, bold: bool = False) -> float:
-        font = bold_font() if bold else korean_font()
-        return font.text_length(text.replace(KEEP, " "), size)
+    def font(self, bold: bool = False) -> pymupdf.Font:
+        return self.fonts[1] if bold else self.fonts[0]
+
+    def width(self, text: str, size: float, bold: bool = False) -> float:
+        return self.font(bold).text_length(text.replace(KEEP, " "), size)
 
     def text(self, page: int, x: float, top: float, text: str, size: float, *,
              bold: bool = False, align: str = "left", color: Color = BLACK) -> Line:
@@ -87,7 +91,7 @@ class Canvas:
         """
         text = text.replace(KEEP, " ")
         self._chars.update(text)
-        font = bold_font() if bold else korean_font()
+        font = self.font(bold)
         width = font.text_length(text, size)
         x0 = {"left": x, "center": x - width / 2, "right": x - width}[align]
         baseline = top + size * font.ascender
@@ -123,7 +127,7 @@ class Canvas:
             writer.write_text(self.doc[page - 1], color=color)
         # Embedding only the glyphs used keeps a report a few tens of kB instead of 8 MB.
         self.doc.subset_fonts()
-        write_to_unicode(self.doc, self._chars)
+        write_to_unicode(self.doc, self._chars, self.fonts)
         # No random file /ID, so that the bytes are a function of the seed.
         return self.doc.tobytes(garbage=3, deflate=True, no_new_id=True)
 
@@ -134,19 +138,24 @@ class Canvas:
         return self._writers[key]
 
 
-def write_to_unicode(doc: pymupdf.Document, chars: set[str]) -> None:
+def write_to_unicode(doc: pymupdf.Document, chars: set[str],
+                     fonts: tuple[pymupdf.Font, ...] | None = None) -> None:
     """Replace every font's ToUnicode map by one holding just the characters drawn.
 
     Font subsetting leaves the map of the whole font (some 11,000 Hangul glyphs, 45 kB per
     font even compressed), and that map names one character per glyph where the font shares
     glyphs: NanumGothic's middle dot would read back as U+30FB, its space as U+00A0. A map
     built from the drawn characters is small and gives back exactly what was written.
+    ``fonts`` are the fonts drawn with (NanumGothic regular and bold by default); each PDF font
+    is matched to one by the name in its BaseFont.
     """
+    fonts = fonts or (korean_font(), bold_font())
     for xref in range(1, doc.xref_length()):
         kind, value = doc.xref_get_key(xref, "ToUnicode")
         if kind != "xref":
             continue
-        font = bold_font() if "Bold" in doc.xref_get_key(xref, "BaseFont")[1] else korean_font()
+        base = doc.xref_get_key(xref, "BaseFont")[1]
+        font = next((f for f in fonts if f.name in base), fonts[0])
         by_glyph: dict[int, int] = {}
         for c in sorted(chars):
             gid = font.has_glyph(ord(c))
