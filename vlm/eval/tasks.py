@@ -55,14 +55,17 @@ def mcq_question(question: str, choices: Sequence[str], with_options: bool = Tru
 
 def parse_letter(reply: str) -> str | None:
     """The option letter a reply gives: the reply alone (``B``, ``(B)``), its start (``B. …``),
-    a named one (``Answer: B``, ``정답은 B``) or a single bracketed one (``… (B) …``)."""
+    a named one (``Answer: B``, ``정답은 B``) or a single bracketed one (``… (B) …``); none
+    when it brackets two letters."""
     text = unicodedata.normalize("NFKC", reply or "").strip()
+    bracketed = {m.group(1) for m in _BRACKET_RE.finditer(text)}
+    if len(bracketed) > 1:
+        return None  # a hedge: "(A) or (B)"
     for pattern in (_LONE_RE, _LEAD_RE, _NAMED_RE):
         m = pattern.search(text)
         if m:
-            return m.group(1).upper()
-    found = {m.group(1) for m in _BRACKET_RE.finditer(text)}
-    return found.pop() if len(found) == 1 else None
+            return m.group(1)
+    return bracketed.pop() if bracketed else None
 
 
 def option_score(reply: str, option: str) -> float:
