@@ -155,7 +155,7 @@ def build_processor(tokenizer: Any, vision: VisionSizes, pinpoints: list[list[in
     )
 
 
-def _write_processor_files(processor: Any, out_dir: Path) -> None:
+def write_processor_files(processor: Any, out_dir: Path) -> None:
     """Save tokenizer and processor; add the file layout transformers 4.x reads (what vLLM may
     pin): the image/video processors in their own files, the older tokenizer class name."""
     processor.save_pretrained(out_dir)
@@ -167,7 +167,7 @@ def _write_processor_files(processor: Any, out_dir: Path) -> None:
     cfg_path.write_text(json.dumps(cfg, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
-def _save_config(config: Any, out_dir: Path) -> None:
+def save_config(config: Any, out_dir: Path) -> None:
     """``config.json`` with the 4.x spelling of RoPE's base next to the 5.x one."""
     config.save_pretrained(out_dir)
     path = out_dir / "config.json"
@@ -225,8 +225,8 @@ def build_tiny_checkpoint(
     model = LlavaOnevisionForConditionalGeneration(config).to(torch.float32).eval()
     model.generation_config = _generation_config(config)
     model.save_pretrained(out_dir)
-    _save_config(model.config, out_dir)
-    _write_processor_files(processor, out_dir)
+    save_config(model.config, out_dir)
+    write_processor_files(processor, out_dir)
     return out_dir
 
 
@@ -246,7 +246,7 @@ def write_config_only_checkpoint(
     config = _config_for(tokenizer, vision, text)
     config.architectures = ["LlavaOnevisionForConditionalGeneration"]
     config.dtype = "bfloat16"
-    _save_config(config, out_dir)
+    save_config(config, out_dir)
     _generation_config(config).save_pretrained(out_dir)
-    _write_processor_files(build_processor(tokenizer, vision, config.image_grid_pinpoints), out_dir)
+    write_processor_files(build_processor(tokenizer, vision, config.image_grid_pinpoints), out_dir)
     return out_dir
