@@ -33,11 +33,20 @@ _DATA_URL_RE = re.compile(r"^data:image/[\w.+-]+;base64,", re.IGNORECASE)
 MIN_BASE64_CHARS = 64  # shorter strings are names, not images
 
 
+def _is_file(ref: str) -> bool:
+    try:
+        return Path(ref).is_file()
+    except OSError:  # a name too long for the file system
+        return False
+
+
 def is_inline_image(ref: str) -> bool:
-    """True when ``ref`` is an image written out as base64 (or a base64 ``data:`` URL)."""
+    """True when ``ref`` is an image written out as base64 (or a base64 ``data:`` URL): long,
+    of base64's alphabet only (a JPEG's starts with ``/9j/``), and not a file's name."""
     if _DATA_URL_RE.match(ref):
         return True
-    return len(ref) >= MIN_BASE64_CHARS and "/" not in ref[:8] and bool(_BASE64_RE.match(ref[:4096]))
+    return (len(ref) >= MIN_BASE64_CHARS and bool(_BASE64_RE.match(ref[:4096]))
+            and not _is_file(ref))
 
 
 def open_image(ref: str) -> Image.Image:

@@ -3,7 +3,7 @@
 Generative backends (transformers, vLLM, OpenAI) get the pixels. The extractive backend reads
 text, not pixels, so :class:`CropReader` with ``read_text=True`` reads the image the way
 ingest reads a scanned page: ruling lines found and erased, Tesseract OCR (``indexing.ocr``),
-then for a table item the ruled grid filled with the words (or a grid from word positions),
+then for a table item the largest ruled grid filled with the words (or a grid from word positions),
 and for a chart item its labels read again with the marks erased and the chart's table
 measured (``indexing.chart_data``). Both kinds of backend thus answer the same items.
 
@@ -62,7 +62,7 @@ def read_text(crop: CropInput, category: str, languages: str, dpi: float = DEFAU
     grids = find_ruled_grids(gray, dpi)
     result = ocr_image(erase_rulings(gray, dpi, grids), dpi, languages=languages)
     crop.text, crop.words = result.text, result.words
-    if category == "table" or (grids and category != "chart"):
+    if category == "table":  # a document's ruled box is not read as a table: its text is
         crop.table = _table(grids, crop.words)
     elif category == "chart" and crop.words:
         crop.words, crop.table = _chart(gray, dpi, crop.frame.page_box, crop.words, languages)

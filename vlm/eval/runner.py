@@ -53,18 +53,19 @@ def requests_for(item: EvalItem, crop: CropInput, options: EvalOptions,
                  with_options: bool) -> list[VisionRequest]:
     """The requests an item asks (for mcq, one per rotation), in rotation order."""
     limit = MAX_NEW_TOKENS.get(item.task, 128)
+    question = tasks.bare_question(item.question)
     match item.task:
         case "mcq":
-            rotations = range(len(tasks.LETTERS)) if options.circular else range(1)
-            return [VisionRequest(tasks.mcq_question(item.question, tasks.rotate(item.choices, r),
+            rotations = range(len(item.choices)) if options.circular else range(1)
+            return [VisionRequest(tasks.mcq_question(question, tasks.rotate(item.choices, r),
                                                      with_options), [crop], False, limit)
                     for r in rotations]
         case "grounding":
-            return [VisionRequest(item.question, [crop], True, limit)]
+            return [VisionRequest(question, [crop], True, limit)]
         case "ocr":
             return [VisionRequest(tasks.OCR_QUESTION, [crop], False, limit)]
         case _:
-            return [VisionRequest(item.question, [crop], options.grounding_qa, limit)]
+            return [VisionRequest(question, [crop], options.grounding_qa, limit)]
 
 
 def _golds(item: EvalItem) -> list[str]:
@@ -75,7 +76,7 @@ def _score_mcq(item: EvalItem, answers: Sequence[GroundedAnswer], circular: bool
     letters = []
     for r, ans in enumerate(answers):
         shown = tasks.mcq_choice(ans, tasks.rotate(item.choices, r))
-        letters.append(tasks.LETTERS[(shown + r) % 4] if shown is not None else "")
+        letters.append(tasks.LETTERS[(shown + r) % len(item.choices)] if shown is not None else "")
     scores = {"accuracy": float(letters[0] == item.answer)}
     if circular:
         scores["circular_accuracy"] = float(all(x == item.answer for x in letters))

@@ -37,6 +37,15 @@ _NAMED_RE = re.compile(
 _BRACKET_RE = re.compile(r"[(\[]([A-D])[)\]]")
 
 
+_LEADING_TASK_RE = re.compile(r"^\s*(?:(?:<image>|<gro>|<ocr>)\s*)+")
+
+
+def bare_question(question: str) -> str:
+    """The question without leading ``<image>``/``<gro>``/``<ocr>`` tokens: the backend adds
+    the ones the task asks for."""
+    return _LEADING_TASK_RE.sub("", question or "")
+
+
 # -- multiple choice -----------------------------------------------------------------------------
 
 def rotate(choices: Sequence[str], rotation: int) -> list[str]:

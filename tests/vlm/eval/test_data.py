@@ -15,9 +15,9 @@ from vlm.eval.data import is_inline_image, load_items, open_image
 from vlm.synth.records import EvalItem, RecordError, write_jsonl
 
 
-def png_base64(color: str = "red") -> str:
+def png_base64(color: str = "red", fmt: str = "PNG") -> str:
     buf = io.BytesIO()
-    Image.new("RGB", (32, 24), color).save(buf, format="PNG")
+    Image.new("RGB", (32, 24), color).save(buf, format=fmt)
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -32,13 +32,15 @@ def test_kdtcbench_tsv_with_base64_images_loads(tmp_path: Path) -> None:
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(kdtc_row(0)), delimiter="\t")
         writer.writeheader()
-        writer.writerows([kdtc_row(0), kdtc_row(1, "D")])
+        jpeg = {**kdtc_row(1, "D"), "image": png_base64(fmt="JPEG")}  # base64 "/9j/...": not a path
+        writer.writerows([kdtc_row(0), jpeg])
     items = load_items(path)
     assert [(it.id, it.task, it.answer, it.category) for it in items] == [
         ("0", "mcq", "B", "table"), ("1", "mcq", "D", "table")]  # the letter upper-cased
     assert items[0].choices == ["10", "20", "30", "40"]
     assert is_inline_image(items[0].image)
     assert open_image(items[0].image).size == (32, 24)
+    assert items[1].image.startswith("/9j/") and open_image(items[1].image).size == (32, 24)
     assert len(load_items(path, limit=1)) == 1
 
 

@@ -11,6 +11,7 @@ from vlm.backends.base import GroundedAnswer, VisionRequest, VLMBackend
 from vlm.eval import EvalOptions, evaluate
 from vlm.eval.tasks import (
     MCQ_INSTRUCTION,
+    bare_question,
     match_option,
     mcq_question,
     parse_letter,
@@ -74,6 +75,11 @@ def test_prompt_lists_rotated_options_and_asks_for_a_letter() -> None:
     text = mcq_question("수도는?", rotate(CITIES, 1))
     assert text.splitlines() == ["수도는?", "A. 서울", "B. 대구", "C. 인천", "D. 부산", MCQ_INSTRUCTION]
     assert mcq_question("수도는?", CITIES, with_options=False) == "수도는?"
+
+
+def test_task_tokens_in_a_question_are_left_to_the_backend() -> None:
+    assert bare_question("<gro>\n매출액은?") == "매출액은?"
+    assert bare_question("<image>\n<ocr>") == "" and bare_question("표 <gro>") == "표 <gro>"
 
 
 def test_split_words_shares_the_line_box() -> None:
