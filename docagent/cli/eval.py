@@ -21,17 +21,22 @@ FAILURES_SHOWN = 10
 
 def build_backend(name: str, model: str | None, settings: Settings) -> VLMBackend:
     """The backend ``name``; ``model`` (a checkpoint directory, hub id or served model name)
-    replaces DOCAGENT_VLM_MODEL, the other settings are the service's."""
+    replaces DOCAGENT_VLM_MODEL, the other settings are the service's, except that a local
+    model may write as many tokens as an OCR reply needs."""
     from dataclasses import replace
 
     from docagent.vlm_backend import vlm_config
     from vlm.backends import get_backend
+    from vlm.eval.runner import MAX_NEW_TOKENS
 
     key = name.strip().lower()
     match key:
         case "transformers" | "vllm":
             config = vlm_config(settings)
-            return get_backend(key, config=replace(config, model=model) if model else config)
+            # the ceiling, raised so that OCR replies fit; each request asks only what its task needs
+            limit = max(config.max_new_tokens, *MAX_NEW_TOKENS.values())
+            config = replace(config, model=model or config.model, max_new_tokens=limit)
+            return get_backend(key, config=config)
         case "openai":
             return get_backend("openai", base_url=settings.openai_base_url,
                                model=model or settings.vlm_model, api_key=settings.openai_api_key)

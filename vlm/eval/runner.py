@@ -27,7 +27,8 @@ ProgressFn = Callable[[int, int], None]
 TEXT_READING_BACKENDS = ("extractive",)
 """Backends that answer from a crop's text, words and table rather than its pixels."""
 
-MAX_NEW_TOKENS = {"mcq": 16, "qa": 64, "chart_qa": 64, "grounding": 128, "ocr": 1024}
+MAX_NEW_TOKENS = {"mcq": 16, "qa": 128, "chart_qa": 128, "grounding": 256, "ocr": 1024}
+"""Tokens each task's request asks for; a backend caps them at its own ``max_new_tokens``."""
 REPLY_CHARS = 300  # how much of a reply a report keeps
 
 
