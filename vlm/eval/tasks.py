@@ -154,10 +154,17 @@ def gold_words(item_words: Sequence[dict]) -> list[Word]:
     out: list[Word] = []
     for w in item_words:
         if isinstance(w, dict) and isinstance(w.get("text"), str):
-            bbox = w.get("bbox")
-            ok = isinstance(bbox, list | tuple) and len(bbox) == 4
-            out.extend(split_words(w["text"], [float(v) for v in bbox] if ok else None))
+            out.extend(split_words(w["text"], _box_or_none(w.get("bbox"))))
     return out
+
+
+def _box_or_none(raw: object) -> list[float] | None:
+    if not isinstance(raw, list | tuple) or len(raw) != 4:
+        return None
+    try:
+        return [float(v) for v in raw]
+    except (TypeError, ValueError):
+        return None
 
 
 def ocr_prediction(answer: GroundedAnswer, crop: CropInput, reads_text: bool) -> list[Word]:

@@ -12,6 +12,7 @@ from vlm.eval import EvalOptions, evaluate
 from vlm.eval.tasks import (
     MCQ_INSTRUCTION,
     bare_question,
+    gold_words,
     match_option,
     mcq_question,
     parse_letter,
@@ -86,6 +87,8 @@ def test_split_words_shares_the_line_box() -> None:
     # "ab cd" is 5 characters: "ab" takes 0-2/5 of the width, "cd" 3/5-5/5
     assert split_words("ab cd", [0.0, 0.0, 1.0, 0.1]) == [
         ("ab", [0.0, 0.0, 0.4, 0.1]), ("cd", [0.6, 0.0, 1.0, 0.1])]
+    assert gold_words([{"text": "a", "bbox": ["x", 0, 1, 1]}, {"text": "b"}, "junk"]) == [
+        ("a", None), ("b", None)]
 
 
 def test_letters_text_and_garbage_replies() -> None:
