@@ -11,6 +11,7 @@ dynamic programme (no edit-distance library is a dependency); answers are short.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
@@ -142,10 +143,19 @@ def circular_accuracy_by_category(rows: Iterable[tuple[str, str, bool]]) -> dict
 
 # -- grounding -----------------------------------------------------------------------------------
 
+def _floats(box: BoxLike | None) -> list[float] | None:
+    try:
+        vals = [float(v) for v in box] if box is not None else []
+    except (TypeError, ValueError):
+        return None
+    return vals if len(vals) == 4 and all(math.isfinite(v) for v in vals) else None
+
+
 def box_iou(a: BoxLike | None, b: BoxLike | None) -> float:
     """Intersection over union of two ``[x1, y1, x2, y2]`` boxes (corners put in order); 0.0
     when either is missing, malformed or empty."""
-    if a is None or b is None or len(a) != 4 or len(b) != 4:
+    a, b = _floats(a), _floats(b)
+    if a is None or b is None:
         return 0.0
     ax0, ax1 = sorted((a[0], a[2]))
     ay0, ay1 = sorted((a[1], a[3]))

@@ -84,6 +84,7 @@ def test_box_iou_and_accuracy_at_half() -> None:
     assert m.box_iou(a, [0.5, 0.5, 0.0, 0.0]) == 1.0  # corners put in order
     assert m.box_iou(a, [0.6, 0.6, 0.9, 0.9]) == 0.0
     assert m.box_iou(None, a) == 0.0 and m.box_iou([1, 2], a) == 0.0
+    assert m.box_iou(["x", 0, 1, 1], a) == 0.0 and m.box_iou([0, 0, float("nan"), 1], a) == 0.0
     half = ([0.0, 0.0, 1.0, 0.5], [0.0, 0.0, 1.0, 1.0])  # IoU 0.5 exactly: counts
     # IoUs 1, 1/7, 0 (no prediction), 0.5 -> 2 of 4 reach 0.5
     assert m.accuracy_at_iou([(a, a), (a, b), (None, a), half]) == 0.5
