@@ -110,7 +110,7 @@ def compose_base(parts: Compose, out: Path) -> Path:
     model = LlavaOnevisionForConditionalGeneration(config)
     dropped = f"encoder.layers.{keep}."
     model.model.vision_tower.load_state_dict(
-        {k: v for k, v in vision.state_dict().items() if not k.startswith(f"vision_model.{dropped}")})
+        {k: v for k, v in vision.state_dict().items() if dropped not in k})
     language.resize_token_embeddings(rows)
     model.model.language_model.load_state_dict(language.model.state_dict())
     model.lm_head.load_state_dict(language.lm_head.state_dict())

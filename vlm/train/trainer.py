@@ -44,6 +44,18 @@ class StageTrainer(Trainer):
             self.optimizer = torch.optim.AdamW(groups, betas=(0.9, 0.999), eps=1e-8)
         return self.optimizer
 
+    def _load_from_checkpoint(self, resume_from_checkpoint: str, model: Any = None) -> None:
+        """Resume's weights through ``from_pretrained``: checkpoints store LLaVA-OneVision under
+        its on-disk names (``language_model.model.layers...``), which ``Trainer``'s non-strict
+        ``load_state_dict`` silently matches to nothing, restarting from the source weights."""
+        target = model or self.model
+        if self.is_fsdp_enabled or self.is_deepspeed_enabled or hasattr(target, "peft_config"):
+            super()._load_from_checkpoint(resume_from_checkpoint, model)
+            return
+        dtype = next(target.parameters()).dtype
+        saved = type(target).from_pretrained(resume_from_checkpoint, dtype=dtype)
+        target.load_state_dict(saved.state_dict(), strict=True)
+
     def compute_loss(self, model: Any, inputs: dict[str, Any], return_outputs: bool = False,
                      num_items_in_batch: Any = None) -> Any:
         if self.recipe.objective == "dpo":
@@ -65,15 +77,15 @@ def _core(model: Any) -> Any:
 
 
 def vision_keepalive(model: Any) -> torch.Tensor:
-    """0 × (projected features of one blank tile): a zero added to the loss that puts the
-    vision tower and projector into the graph of a text-only batch."""
+    """0 × (projected features of one blank tile + ``image_newline``): a zero added to the
+    loss that puts the vision tower, projector and newline into the graph of a text-only batch."""
     core = _core(model)
     tower = core.vision_tower
     size = tower.config.image_size
     param = next(tower.parameters())
     blank = torch.zeros((1, 3, size, size), dtype=param.dtype, device=param.device)
     feats = tower(blank).last_hidden_state
-    return core.multi_modal_projector(feats).sum() * 0.0
+    return (core.multi_modal_projector(feats).sum() + core.image_newline.sum()) * 0.0
 
 
 def _split_logps(model: Any, inputs: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -163,6 +175,9 @@ def training_arguments(recipe: Recipe, out: Path, n_samples: int, world: int = 1
         seed=t.seed,
         data_seed=t.seed,
         remove_unused_columns=False,
+        # The mixture is shuffled once by the recipe's seed and read in order, so a resumed
+        # stage sees exactly the batches the uninterrupted one would have.
+        train_sampling_strategy="sequential",
         dataloader_num_workers=0,
         report_to="none",
         use_cpu=not torch.cuda.is_available(),
