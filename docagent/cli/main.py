@@ -11,9 +11,9 @@ import typer
 from docagent.cli.batch import batch
 from docagent.cli.common import DEFAULT_TENANT, configure_logging, fail, load_settings
 from docagent.cli.db import db_app
+from docagent.cli.eval import eval_command
 from docagent.cli.progress import ingest_progress
 from docagent.cli.service import keys_app, serve, worker
-from docagent.cli.eval import eval_command
 from docagent.cli.train import train
 from docagent.cli.vlm import vlm_app
 from docagent.errors import DocagentError

@@ -17,8 +17,10 @@ def train(
     check: Annotated[bool, typer.Option("--check", help="Validate the recipe and exit.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the stage record as JSON.")] = False,
 ) -> None:
-    """Train one stage (align, sft, sft_hr, dpo); it starts from the stage its recipe names and
-    writes $DOCAGENT_HOME/checkpoints/<model>/<stage>/."""
+    """Train one stage of the recipe (align, sft, sft_hr, dpo) from the stage before it.
+
+    The checkpoint goes to $DOCAGENT_HOME/checkpoints/<model>/<stage>/ unless the recipe's
+    ``output`` says otherwise."""
     from docagent.cli.common import fail, load_settings
     from vlm.errors import VLMError
     from vlm.train.recipe import load_recipe, output_dir
