@@ -51,6 +51,7 @@ def eval_command(
     limit: Annotated[int | None, typer.Option(min=1, help="Evaluate only the first N items.")] = None,
     circular: Annotated[bool, typer.Option(help="Also ask each multiple-choice item with its options rotated; it counts only if every rotation is right.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="The report as JSON.")] = False,
+    with_items: Annotated[bool, typer.Option("--items", help="With --json: every item's score and reply too.")] = False,
     batch_size: Annotated[int, typer.Option(min=1, help="Items per backend call.")] = 8,
 ) -> None:
     """Evaluate a VLM backend: accuracy, ANLS, exact match, relaxed accuracy, IoU, OCR F1."""
@@ -79,7 +80,7 @@ def eval_command(
     except (VLMError, RecordError, OcrUnavailableError, ImportError, OSError, ValueError) as exc:
         fail(str(exc))
     if as_json:
-        typer.echo(json.dumps(report.to_json(), ensure_ascii=False))
+        typer.echo(json.dumps(report.to_json(with_items=with_items), ensure_ascii=False))
     else:
         print_report(report)
 

@@ -99,6 +99,13 @@ def _mcq_metrics(items: list[ItemScore], circular: bool) -> dict[str, dict[str, 
     plain = accuracy_by_category((it.category, it.scores.get("accuracy", 0.0) == 1.0)
                                  for it in items)
     out = {cat: {"accuracy": v} for cat, v in plain.items()}
+    fmt: dict[str, list[float]] = defaultdict(list)
+    for it in items:
+        if "format" in it.scores:
+            fmt[it.category].append(it.scores["format"])
+            fmt[ALL].append(it.scores["format"])
+    for cat, vals in fmt.items():
+        out.setdefault(cat, {})["format"] = sum(vals) / len(vals)
     if circular:
         rows = [(str(i), it.category, letter == it.gold)
                 for i, it in enumerate(items) for letter in it.rotations]

@@ -21,6 +21,7 @@ from vlm.eval import metrics, tasks
 from vlm.eval.data import load_items
 from vlm.eval.reading import CropReader
 from vlm.eval.report import EvalReport, ItemScore, aggregate
+from vlm.parsing import parse_ocr
 from vlm.synth.records import EvalItem
 
 ProgressFn = Callable[[int, int], None]
@@ -73,12 +74,15 @@ def _golds(item: EvalItem) -> list[str]:
     return list(item.answers) or ([item.answer] if item.answer else [])
 
 
-def _score_mcq(item: EvalItem, answers: Sequence[GroundedAnswer], circular: bool) -> ItemScore:
+def _score_mcq(item: EvalItem, answers: Sequence[GroundedAnswer], circular: bool,
+               reads_text: bool) -> ItemScore:
     letters = []
     for r, ans in enumerate(answers):
         shown = tasks.mcq_choice(ans, tasks.rotate(item.choices, r))
         letters.append(tasks.LETTERS[(shown + r) % len(item.choices)] if shown is not None else "")
     scores = {"accuracy": float(letters[0] == item.answer)}
+    if not reads_text:  # format: the reply names a letter itself (not found from option text)
+        scores["format"] = float(tasks.parse_letter(answers[0].raw or answers[0].text) is not None)
     if circular:
         scores["circular_accuracy"] = float(all(x == item.answer for x in letters))
     return ItemScore(item.id, item.task, item.category or "-", item.answer, letters[0], scores,
@@ -111,7 +115,7 @@ def score_item(item: EvalItem, answers: Sequence[GroundedAnswer], crop: CropInpu
                reads_text: bool, circular: bool) -> ItemScore:
     """Score one item from its answers (one per request of :func:`requests_for`)."""
     if item.task == "mcq":
-        return _score_mcq(item, answers, circular)
+        return _score_mcq(item, answers, circular, reads_text)
     answer = answers[0]
     reply = (answer.raw or answer.text)[:REPLY_CHARS]
     category = item.category or "-"
@@ -119,9 +123,12 @@ def score_item(item: EvalItem, answers: Sequence[GroundedAnswer], crop: CropInpu
         box = tasks.first_box(answer)
         iou = metrics.box_iou(box, item.bbox)
         return ItemScore(item.id, item.task, category, _box_text(item.bbox), _box_text(box),
-                         {"iou": iou, "acc@0.5": float(iou >= metrics.IOU_THRESHOLD)}, reply)
+                         {"iou": iou, "acc@0.5": float(iou >= metrics.IOU_THRESHOLD),
+                          "format": float(box is not None)}, reply)
     if item.task == "ocr":
         scores, gold, pred = _score_ocr(item, answer, crop, reads_text)
+        if not reads_text:  # format: the reply holds <char>…</char><bbox>…</bbox> lines
+            scores["format"] = float(any(s.boxes for s in parse_ocr(answer.raw or answer.text)))
         return ItemScore(item.id, item.task, category, gold, pred, scores,
                          "" if reads_text else reply)  # a text reader's words are its crop's
     return ItemScore(item.id, item.task, category, " | ".join(_golds(item)),

@@ -103,7 +103,7 @@ def test_letters_text_and_garbage_replies() -> None:
     assert by_id["letter"].prediction == "B" and by_id["text"].prediction == "B"
     assert by_id["garbage"].prediction == "" and by_id["garbage"].scores["accuracy"] == 0.0
     assert by_id["wrong"].prediction == "A"
-    assert report.row("mcq").metrics == {"accuracy": 0.5}
+    assert report.row("mcq").metrics == {"accuracy": 0.5, "format": 0.5}  # letters named by 2 of 4
     assert {f.id for f in report.failures} == {"garbage", "wrong"}
     assert all("A. 부산" in r.question and r.grounding is False for r in backend.seen)
 
@@ -125,9 +125,9 @@ def test_circular_counts_an_item_only_when_every_rotation_is_right() -> None:
     flaky = next(it for it in report.items if it.id == "flaky")
     # rotation 2 shows 대구 (original C) where 서울 should be picked
     assert flaky.rotations == ["B", "B", "C", "B"]
-    assert flaky.scores == {"accuracy": 1.0, "circular_accuracy": 0.0}
+    assert flaky.scores == {"accuracy": 1.0, "format": 1.0, "circular_accuracy": 0.0}
     # plain: both right = 1.0; circular: only "steady" = 1/2
-    assert report.row("mcq").metrics == {"accuracy": 1.0, "circular_accuracy": 0.5}
+    assert report.row("mcq").metrics == {"accuracy": 1.0, "circular_accuracy": 0.5, "format": 1.0}
     assert report.row("mcq", "table").metrics["circular_accuracy"] == 0.5
     assert [f.id for f in report.failures] == ["flaky"]
     json.dumps(report.to_json(with_items=True), ensure_ascii=False)
