@@ -71,9 +71,19 @@ def image_bytes(r: Rendered) -> bytes:
     return buf.getvalue()
 
 
-def write_images(doc: Document, out: Path) -> None:
-    for r in doc.parts.values():
-        (out / image_ref(r)).write_bytes(image_bytes(r))
+def write_images(doc: Document, out: Path) -> list[str]:
+    """Write the document's images; their paths relative to ``out``."""
+    refs = [image_ref(r) for r in doc.parts.values()]
+    for r, ref in zip(doc.parts.values(), refs, strict=True):
+        (out / ref).write_bytes(image_bytes(r))
+    return refs
+
+
+def remove_stale_images(out: Path, keep: set[str]) -> None:
+    """Images of an earlier run into the same folder that this run did not write."""
+    for path in (out / "images").iterdir():
+        if path.suffix in (".png", ".jpg") and f"images/{path.name}" not in keep:
+            path.unlink()
 
 
 def document_records(doc: Document, rng: random.Random, rejections: Rejections
@@ -137,22 +147,22 @@ def build_training_set(out: Path, n_documents: int = 24, seed: int = 0, *,
     (out / "images").mkdir(parents=True, exist_ok=True)
     records: dict[str, list[Any]] = {name: [] for name in FILES}
     rejections = Rejections()
-    n_images = 0
+    written: set[str] = set()
     for split, count in (("train", n_documents), ("eval", n_eval)):
         for i in range(count):
             doc, rng = draw_document(split, seed, i, scan_fraction=scan_fraction,
                                      english_fraction=english_fraction)
-            write_images(doc, out)
-            n_images += len(doc.parts)
+            written.update(write_images(doc, out))
             if split == "eval":
                 records["eval.jsonl"] += eval_items(doc, rng)
                 continue
             for name, recs in document_records(doc, rng, rejections).items():
                 records[name] += recs
+    remove_stale_images(out, written)
     counts = {name: write_jsonl(out / name, records[name]) for name in FILES}
     manifest = {"seed": seed, "n_documents": n_documents, "eval_documents": n_eval,
                 "scan_fraction": scan_fraction, "english_fraction": english_fraction,
-                "images": n_images, "counts": counts, "sha256": content_hash(out)}
+                "images": len(written), "counts": counts, "sha256": content_hash(out)}
     (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
                                        encoding="utf-8")
     return manifest

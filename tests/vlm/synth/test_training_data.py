@@ -386,3 +386,24 @@ def test_scanned_word_boxes_follow_the_ink(docs) -> None:
     moved = [ink(arr, scan.move(w.box)) for w in far]
     still = [ink(arr, w.box) for w in far]
     assert min(moved) > 0.01 and np.mean(moved) > np.mean(still)
+
+
+def test_cli_writes_the_set_and_prints_the_manifest(tmp_path: Path) -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    from docagent.cli.synth import synth
+
+    app = typer.Typer()
+    app.command()(synth)
+    out = tmp_path / "cli"
+    (out / "images").mkdir(parents=True)
+    (out / "images" / "old.png").write_bytes(b"stale")  # from an earlier run: removed
+    run = CliRunner().invoke(app, ["--out", str(out), "--documents", "1", "--seed", "2",
+                                   "--json"])
+    assert run.exit_code == 0, run.output
+    manifest = json.loads(run.output)
+    assert manifest["n_documents"] == 1 and manifest["seed"] == 2
+    assert manifest == json.loads((out / "manifest.json").read_text())
+    assert not (out / "images" / "old.png").exists()
+    assert len(list((out / "images").iterdir())) == manifest["images"] == 4 * (1 + 2)
