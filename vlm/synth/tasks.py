@@ -202,7 +202,7 @@ def referring_targets(r: Rendered, rng: random.Random) -> list[TextBox]:
     if (c := r.layout.chart) is not None:
         p = rng.choice(c.points)
         out.append(TextBox(p.text, p.label))
-    return out
+    return list(dict.fromkeys(out))  # a line may be the very label drawn
 
 
 def referring_conversations(r: Rendered, rng: random.Random) -> list[Conversation]:

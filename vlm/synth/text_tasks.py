@@ -57,7 +57,7 @@ def arithmetic_sample(id_: str, t: TableTruth, qa: QA, lang: str) -> Conversatio
         ans = (f"변화량은 {work}입니다. {qa.answer}" if lang == "ko"
                else f"The change is {work}. {qa.answer}")
     if lang == "ko":
-        said = f"{row}의 {josa(name, '은는')} {y1}년 {at}, {y2}년 {bt}였습니다."
+        said = f"{row}의 {josa(name, '은는')} {y1}년에 {at}, {y2}년에 {bt}입니다."
     else:
         said = f"The {name.lower()} of {row} was {at} in {y1} and {bt} in {y2}."
     return _text(id_, f"{said} {ask}", ans, "table")

@@ -287,6 +287,37 @@ def test_multi_step_answers_are_the_arithmetic_on_the_table(docs) -> None:
     assert {"lookup", "diff", "sum", "pct"} <= seen and seen & {"max", "min"}
 
 
+def test_written_multi_step_answers_agree_with_their_evidence(built) -> None:
+    """In the files: a total is the sum of its cited cells, a change their difference, a
+    percent change their relative difference."""
+    out, _ = built
+    number = lambda s: float(s.replace(",", ""))  # noqa: E731
+    checked = 0
+    for r in records(out, "instruct.jsonl") + records(out, "pages_hr.jsonl"):
+        reply = r["conversations"][-1]["value"]
+        if r["task"] != "qa" or "<char>" not in reply:
+            continue
+        cited = [s.text for s in parse_output(reply).grounded]
+        if not cited or not all(re.fullmatch(r"-?[\d,]+(\.\d+)?", c) for c in cited):
+            continue
+        sentence = reply.split("<char>")[0]
+        first = re.search(r"(-?\d[\d,]*(?:\.\d+)?)(%(?!p)|)", sentence)  # %p: a difference
+        vals = [number(c) for c in cited]
+        if sentence.startswith(("합계는", "The total")):
+            places = len(first.group(1).partition(".")[2])
+            assert number(first.group(1)) == pytest.approx(round(sum(vals), places)), r["id"]
+        elif len(vals) == 2 and re.search(r"증가|감소|rose|fell", sentence):
+            a, b = vals
+            if first.group(2) == "%":
+                assert number(first.group(1)) == pytest.approx(abs(round((b - a) / a * 100, 1)))
+            else:
+                assert number(first.group(1)) == pytest.approx(abs(b - a), abs=1e-6), r["id"]
+        else:
+            continue
+        checked += 1
+    assert checked >= 5
+
+
 def test_mcq_letters_index_the_correct_distinct_choices(built, docs) -> None:
     out, _ = built
     made = 0
