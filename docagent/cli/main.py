@@ -14,6 +14,7 @@ from docagent.cli.db import db_app
 from docagent.cli.eval import eval_command
 from docagent.cli.progress import ingest_progress
 from docagent.cli.service import keys_app, serve, worker
+from docagent.cli.synth import synth
 from docagent.cli.train import train
 from docagent.cli.vlm import vlm_app
 from docagent.errors import DocagentError
@@ -31,6 +32,7 @@ app.command()(batch)
 app.command()(worker)
 app.command()(train)
 app.command("eval")(eval_command)
+app.command()(synth)
 TenantOpt = Annotated[str, typer.Option(help="Tenant the collection belongs to.")]
 SEARCH_MODES = ("hybrid", "sparse", "dense")
 # The contract's keys first, then what was added: where the crop sits (page size, crop id,
