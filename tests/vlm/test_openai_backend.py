@@ -6,18 +6,16 @@ import asyncio
 import base64
 import io
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from PIL import Image
 
+from tests.vlm.local_server import serving
 from vlm.backends.base import CropInput, VisionRequest
 from vlm.backends.openai_backend import OpenAIBackend
 from vlm.errors import BackendRequestError, BackendUnavailableError
@@ -115,22 +113,8 @@ def _build_app(state: ServerState) -> FastAPI:
 @pytest.fixture(scope="module")
 def server() -> Iterator[tuple[str, ServerState]]:
     state = ServerState()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(_build_app(state), log_level="warning", timeout_graceful_shutdown=1)
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert srv.started, "fake server did not start"
-    yield f"http://127.0.0.1:{port}/v1", state
-    srv.should_exit = True
-    thread.join(timeout=5)
-    sock.close()
+    with serving(_build_app(state)) as url:
+        yield f"{url}/v1", state
 
 
 @pytest.fixture
