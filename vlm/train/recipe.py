@@ -248,7 +248,17 @@ def _apply(raw: dict[str, Any], override: str) -> None:
         node = node.setdefault(part, {})
         if not isinstance(node, dict):
             raise RecipeError(key, f"{part} is not a group")
-    node[parts[-1]] = yaml.safe_load(value)
+    node[parts[-1]] = _scalar(yaml.safe_load(value))
+
+
+def _scalar(value: Any) -> Any:
+    """YAML 1.1 reads ``3e-3`` (no dot) as a string: take it as the number it means."""
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
 
 
 def recipe_from_dict(raw: dict[str, Any], path: str = "") -> Recipe:

@@ -73,8 +73,8 @@ def test_a_bad_field_names_itself(change, field: str) -> None:
 
 
 def test_overrides_are_typed_and_validated(tmp_path: Path) -> None:
-    r = load_recipe(RECIPES / "tiny" / "1_align.yaml", ["train.max_steps=3", "data.pack=true", "lr.projector=0.5"])
-    assert (r.train.max_steps, r.data.pack, r.lr["projector"]) == (3, True, 0.5)
+    r = load_recipe(RECIPES / "tiny" / "1_align.yaml", ["train.max_steps=3", "data.pack=true", "lr.projector=3e-3"])
+    assert (r.train.max_steps, r.data.pack, r.lr["projector"]) == (3, True, 0.003)  # 3e-3: a number
     with pytest.raises(RecipeError, match=r"^train.max_steps: must be an integer"):
         load_recipe(RECIPES / "tiny" / "1_align.yaml", ["train.max_steps=many"])
     with pytest.raises(RecipeError, match="key.path=value"):
