@@ -19,6 +19,9 @@ BENCHES = {
     "ask_accuracy": [],
     "service_load": [],
     "service_ingest": [],
+    "synth_rate": [],
+    "train_throughput": [],
+    "train_recipe": [],
 }
 QUICK = {"retrieval": ["--quick", "--no-scans", "--no-sweep"],
          "search_latency": ["--crops", "10000", "--queries", "100"],
