@@ -146,14 +146,22 @@ def training_arguments(recipe: Recipe, out: Path, n_samples: int, world: int = 1
     t = recipe.train
     steps_per_epoch = math.ceil(n_samples / (t.batch_size * t.grad_accum * world))
     total = t.max_steps if t.max_steps > 0 else math.ceil(steps_per_epoch * t.epochs)
-    kwargs: dict[str, Any] = {}
+    kwargs: dict[str, Any] = {"activation_checkpointing": t.gradient_checkpointing}
     d = recipe.distributed
     if d.strategy == "fsdp":
-        kwargs["fsdp"] = "full_shard auto_wrap"
-        kwargs["fsdp_config"] = {"use_orig_params": True, "transformer_layer_cls_to_wrap": d.fsdp_wrap}
+        # use_orig_params: frozen and trainable parameters share FSDP's flat buffers; FSDP's own
+        # activation checkpointing (the Trainer's would add an all-gather in the backward)
+        kwargs = {"fsdp": True, "fsdp_config": {
+            "use_orig_params": True, "transformer_layer_cls_to_wrap": d.fsdp_wrap,
+            "activation_checkpointing": t.gradient_checkpointing}}
     elif d.strategy == "deepspeed":
-        from vlm.train.recipe import resolve_relative
+        import importlib.util
 
+        from vlm.train.recipe import RecipeError, resolve_relative
+
+        if importlib.util.find_spec("deepspeed") is None:
+            raise RecipeError("distributed.strategy", "deepspeed is not installed: pip install deepspeed, "
+                                                      "or use distributed.strategy=fsdp")
         kwargs["deepspeed"] = str(resolve_relative(recipe, d.deepspeed))
     return TrainingArguments(
         output_dir=str(out / "trainer"),
@@ -168,7 +176,6 @@ def training_arguments(recipe: Recipe, out: Path, n_samples: int, world: int = 1
         max_grad_norm=t.max_grad_norm,
         bf16=t.precision == "bf16",
         fp16=t.precision == "fp16",
-        activation_checkpointing=t.gradient_checkpointing,
         logging_steps=t.log_steps,
         save_strategy="steps" if t.save_steps else "no",
         save_steps=t.save_steps or 500,

@@ -85,3 +85,22 @@ def test_overrides_are_typed_and_validated(tmp_path: Path) -> None:
         load_recipe(bad)
     with pytest.raises(RecipeError, match="does not exist"):
         load_recipe(tmp_path / "missing.yaml")
+
+
+def test_14b_recipes_make_trainer_arguments(tmp_path: Path) -> None:
+    import importlib.util
+
+    from vlm.train.trainer import training_arguments
+
+    for stage in STAGES[:3]:
+        r = load_recipe(RECIPES / "varco-14b" / f"{stage}.yaml")
+        args = training_arguments(r, tmp_path, n_samples=10_000, world=8)
+        assert args.fsdp_config["use_orig_params"] is True  # frozen parts under FSDP
+        assert args.fsdp_config["activation_checkpointing"] is True and args.bf16
+        assert args.per_device_train_batch_size == r.train.batch_size
+    dpo = load_recipe(RECIPES / "varco-14b" / "4_dpo.yaml")
+    if importlib.util.find_spec("deepspeed") is None:
+        with pytest.raises(RecipeError, match="pip install deepspeed"):
+            training_arguments(dpo, tmp_path, n_samples=1000, world=8)
+    else:
+        assert training_arguments(dpo, tmp_path, 1000, 8).deepspeed.endswith("zero3.json")
