@@ -11,7 +11,7 @@ What a random 2-layer model can learn in a hundred steps is the formats, not the
 ``format`` score (a letter named, a box given, OCR lines with boxes) is the figure to watch,
 with the held-out loss per stage.
 
-    python -m bench.train_recipe [--documents 8] [--limit 48]
+    python -m bench.train_recipe [--documents 24] [--limit N]
 """
 
 from __future__ import annotations
@@ -92,8 +92,8 @@ def _metric_rows(out: dict[str, Any]) -> list[list[str]]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--documents", type=int, default=8)
-    ap.add_argument("--limit", type=int, default=48, help="evaluation items per backend")
+    ap.add_argument("--documents", type=int, default=24, help="as the tiny recipes generate")
+    ap.add_argument("--limit", type=int, default=1000, help="at most this many evaluation items")
     args = ap.parse_args()
     out = run(args.documents, args.limit)
     write_json("train_recipe", out)
