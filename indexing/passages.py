@@ -15,7 +15,8 @@ question can rank higher.
 
 Terms: a crop or row unit keeps its own terms and its context's apart (search weighs the two
 fields; ``indexing.search.Fusion.context``); page and document units reuse their crops' own
-terms (no second analysis), plus the title.
+terms (no second analysis), plus the title. A document unit's context terms are its title's
+character n-grams (``indexing.grams``), matched against the question's by ``Fusion.title``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Literal
 from indexing.charts import chart_points, chart_title
 from indexing.context import Block, DocumentContext, Role
 from indexing.geometry import Box
+from indexing.grams import char_grams
 from indexing.model import RegionKind, Table, Word
 
 # "row": a table row or a chart point; "column": a table column. Codes are stored: append only.
@@ -162,7 +164,8 @@ def document_passages(blocks: Sequence[Block], tables: Sequence[Table | None],
             out.extend(_part_passages(i, block, parts, ctx_texts[i], ctx_terms[i], analyse))
     if options.page_units or options.document_units:
         title_terms = analyse([context.title])[0] if context.title else []
-        out.extend(_page_and_document(blocks, own_terms, title_terms, options))
+        out.extend(_page_and_document(blocks, own_terms, title_terms, char_grams(context.title),
+                                      options))
     return out
 
 
@@ -187,7 +190,7 @@ def _part_passages(i: int, block: Block, parts: list[tuple[Level, TableRow]], ct
 
 
 def _page_and_document(blocks: Sequence[Block], own_terms: list[list[str]], title_terms: list[str],
-                       options: PassageOptions) -> list[Passage]:
+                       title_grams: list[str], options: PassageOptions) -> list[Passage]:
     pages: dict[int, list[str]] = {}
     for block, terms in zip(blocks, own_terms, strict=True):
         pages.setdefault(block.page, []).extend(terms)
@@ -198,7 +201,7 @@ def _page_and_document(blocks: Sequence[Block], own_terms: list[list[str]], titl
     if options.document_units:
         everything = [t for _, terms in sorted(pages.items()) for t in terms]
         if everything or title_terms:
-            out.append(Passage("document", "", title_terms + everything, False))
+            out.append(Passage("document", "", title_terms + everything, False, title_grams))
     return out
 
 

@@ -12,6 +12,7 @@ Layout of a collection directory::
     sparse-<g>/          BM25F over crop units and their parts: own text and context fields
     pages-<g>/           BM25 over page units
     documents-<g>/       BM25 over document units
+    titles-<g>/          BM25 over the documents' title n-grams (their units' context terms)
     units-<g>.npy        which crop, page and document each unit belongs to
 
 ``save`` writes generation g+1 next to g and then atomically replaces the manifest, so a crash
@@ -28,7 +29,10 @@ Search: BM25F and the dense index are each asked for ``max(50, 4k)`` crop units 
 BM25's margins, which the page and document scores are then weighed against); parts fold
 into their crop (the crop keeps its best unit). With ``Fusion.page``/``document`` weights, each candidate's page and document
 are scored among the page and document units and added (by rank, or by max-normalised score),
-and the crops of the best pages join the candidates. Measured weights: ``bench.retrieval``.
+and the crops of the best pages join the candidates. With ``Fusion.title``, the question's
+character n-grams (``indexing.grams``) are matched against each document's title n-grams, a
+name matched despite OCR's split and misread characters, and added like the document score.
+Measured weights: ``bench.retrieval``.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ import numpy as np
 from indexing.bm25f import FieldedBM25, FieldedIndexError
 from indexing.errors import IndexingError
 from indexing.fusion import DEFAULT_K, reciprocal_rank_fusion
+from indexing.grams import char_grams
 from indexing.idsets import Fingerprint, IdSetError, IdSummary
 from indexing.passages import LEVELS, PARTS
 from indexing.sparse import SparseIndex, SparseIndexError
@@ -57,7 +62,8 @@ __all__ = ["MANIFEST", "CollectionIndex", "CollectionIndexError", "Fingerprint",
            "IdSummary", "IndexMismatchError", "Fusion", "Unit"]
 
 MANIFEST = "manifest.json"
-_FORMAT = 2  # 1: crops only, no unit table (read as a mismatch: rebuilt from the database)
+_FORMAT = 3  # 1: crops only, no unit table; 2: no title n-grams (each read as a mismatch:
+# rebuilt from the database)
 # BM25 indexes of pages and documents by name, and the level each holds; crop units (and their
 # rows, columns and points) are in the fielded index, "sparse".
 _SPARSE_LEVELS = {"pages": ("page",), "documents": ("document",)}
@@ -80,22 +86,25 @@ class Fusion:
     field beside its own text. ``page``/``document``: how much the crop's page and document
     matching the question count, added by reciprocal rank (``method="rrf"``, constant ``k``)
     or by score divided by the best score (``"score"``, the crop's own fused score normalised
-    alike); the crops on the ``expand_pages`` best pages become candidates too."""
+    alike); the crops on the ``expand_pages`` best pages become candidates too. ``title``: how
+    much the question's character n-grams matching the document's title count, added alike."""
 
     context: float = 1.0
     page: float = 0.0
     document: float = 0.0
+    title: float = 0.0
     method: Literal["rrf", "score"] = "rrf"
     k: float = DEFAULT_K
     expand_pages: int = 3
 
     def __post_init__(self) -> None:
-        if min(self.context, self.page, self.document) < 0 or self.method not in ("rrf", "score"):
+        if min(self.context, self.page, self.document, self.title) < 0 \
+                or self.method not in ("rrf", "score"):
             raise CollectionIndexError(f"bad fusion settings: {self}")
 
     @property
     def levels(self) -> bool:
-        return self.page > 0 or self.document > 0
+        return self.page > 0 or self.document > 0 or self.title > 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +119,7 @@ class Hit:
     unit: int | None = None
     page_rank: int | None = None
     document_rank: int | None = None
+    title_rank: int | None = None  # of the crop's document among the title n-gram matches
 
 
 class CollectionIndex:
@@ -122,6 +132,7 @@ class CollectionIndex:
         self.kind: Kind = kind
         self._fielded = FieldedBM25()
         self._sparse = {name: SparseIndex() for name in _SPARSE_LEVELS}
+        self._titles = SparseIndex()  # document units by their context terms: title n-grams
         self._vectors = VectorIndex(dim, kind)
         self._units = UnitTable()
         self._generation = 0
@@ -193,6 +204,7 @@ class CollectionIndex:
         self._fielded.remove(id_list)
         for sparse in self._sparse.values():
             sparse.remove(id_list)
+        self._titles.remove(id_list)
         self._units.remove(id_list)
         self._dirty = self._dirty or removed > 0
         return removed
@@ -208,6 +220,7 @@ class CollectionIndex:
         self._summary = None
         self._fielded = FieldedBM25()
         self._sparse = {name: SparseIndex() for name in _SPARSE_LEVELS}
+        self._titles = SparseIndex()
         self._vectors = VectorIndex(self.dim, self.kind)
         self._units = UnitTable()
         self._apply(units)
@@ -226,6 +239,9 @@ class CollectionIndex:
             chosen = [u for u in units if u.level in levels]
             if chosen:
                 self._sparse[name].add([u.id for u in chosen], [list(u.terms) for u in chosen])
+        titled = [u for u in units if u.level == "document" and u.context_terms]
+        if titled:
+            self._titles.add([u.id for u in titled], [list(u.context_terms) for u in titled])
         self._units.add(units)
         self._dirty = True
 
@@ -236,11 +252,12 @@ class CollectionIndex:
         self.directory.mkdir(parents=True, exist_ok=True)
         g = self._generation + 1
         names = {"vectors": f"vectors-{g}.faiss", "units": f"units-{g}.npy", "sparse": f"sparse-{g}",
-                 **{name: f"{name}-{g}" for name in _SPARSE_LEVELS}}
+                 "titles": f"titles-{g}", **{name: f"{name}-{g}" for name in _SPARSE_LEVELS}}
         self._vectors.save(self.directory / names["vectors"])
         self._fielded.save(self.directory / names["sparse"])
         for name, sparse in self._sparse.items():
             sparse.save(self.directory / names[name])
+        self._titles.save(self.directory / names["titles"])
         self._units.save(self.directory / names["units"])
         manifest = {
             "format": _FORMAT, "embedder": self.embedder_name, "dim": self.dim,
@@ -256,9 +273,10 @@ class CollectionIndex:
 
     def search(self, query_terms: Sequence[str], query_vector: np.ndarray | None, k: int,
                mode: Mode = "hybrid", dense_weight: float = 1.0,
-               fusion: Fusion | None = None) -> list[Hit]:
+               fusion: Fusion | None = None, query_text: str | None = None) -> list[Hit]:
         """The ``k`` best crops. ``score`` is BM25 (sparse), cosine (dense) or RRF (hybrid);
-        with page and document weights, the fused score of ``fusion.method``."""
+        with page, document and title weights, the fused score of ``fusion.method``.
+        ``query_text``: the question as typed, for the title n-grams (without it, its terms)."""
         if mode not in ("hybrid", "sparse", "dense"):
             raise CollectionIndexError(f"unknown search mode {mode!r}")
         if k <= 0:
@@ -278,7 +296,9 @@ class CollectionIndex:
         crops = self._fold_rows(ranked)
         ranks = ({u: r for r, (u, _) in enumerate(sparse, 1)}, {u: r for r, (u, _) in enumerate(dense, 1)})
         if fusion.levels and mode != "dense":
-            return self._with_levels(crops, query_terms, fusion, ranks)[:k]
+            grams = char_grams(query_text if query_text is not None else " ".join(query_terms)) \
+                if fusion.title else []
+            return self._with_levels(crops, query_terms, grams, fusion, ranks)[:k]
         return [Hit(crop, score, ranks[0].get(unit), ranks[1].get(unit), unit)
                 for crop, unit, score in crops[:k]]
 
@@ -294,11 +314,13 @@ class CollectionIndex:
         return out
 
     def _with_levels(self, crops: list[tuple[int, int, float]], terms: Sequence[str],
-                     fusion: Fusion, ranks: tuple[dict[int, int], dict[int, int]]) -> list[Hit]:
+                     grams: Sequence[str], fusion: Fusion,
+                     ranks: tuple[dict[int, int], dict[int, int]]) -> list[Hit]:
         depth = max(50, 4 * len(crops))
         pages = self._sparse["pages"].search(terms, depth) if fusion.page else []
         docs = self._sparse["documents"].search(terms, depth) if fusion.document else []
-        page_at, doc_at = _rank_map(pages), _rank_map(docs)
+        titles = self._titles.search(grams, depth) if grams else []
+        page_at, doc_at, title_at = _rank_map(pages), _rank_map(docs), _rank_map(titles)
         best_pages = [u for u, _ in pages[: fusion.expand_pages]]
         crop_at = {crop: (r, unit, score) for r, (crop, unit, score) in enumerate(crops, 1)}
         candidates = list(crop_at) + [c for c in self._units.crops_on_pages(best_pages)
@@ -306,14 +328,15 @@ class CollectionIndex:
         value = _rrf_values if fusion.method == "rrf" else _score_values
         crop_value = value([(c, r, s) for c, (r, _, s) in crop_at.items()], fusion.k)
         page_value, doc_value = value(_ranked(pages), fusion.k), value(_ranked(docs), fusion.k)
+        title_value = value(_ranked(titles), fusion.k)
         hits = []
         for crop in candidates:
             _, unit, _ = crop_at.get(crop, (None, None, 0.0))
             page, doc = self._units.crop_links(crop)
             score = crop_value.get(crop, 0.0) + fusion.page * page_value.get(page, 0.0) \
-                + fusion.document * doc_value.get(doc, 0.0)
+                + fusion.document * doc_value.get(doc, 0.0) + fusion.title * title_value.get(doc, 0.0)
             hits.append(Hit(crop, score, ranks[0].get(unit), ranks[1].get(unit), unit,
-                            page_at.get(page), doc_at.get(doc)))
+                            page_at.get(page), doc_at.get(doc), title_at.get(doc)))
         hits.sort(key=lambda h: (-h.score, crop_at.get(h.id, (len(crops) + 1,))[0], h.id))
         return hits
 
@@ -347,6 +370,7 @@ class CollectionIndex:
             vectors = VectorIndex.load(self.directory / manifest["vectors"], dim=self.dim)
             fielded = FieldedBM25.load(self.directory / manifest["sparse"])
             sparse = {name: SparseIndex.load(self.directory / manifest[name]) for name in _SPARSE_LEVELS}
+            titles = SparseIndex.load(self.directory / manifest["titles"])
             units = UnitTable.load(self.directory / manifest["units"])
             expected = Fingerprint.from_json(manifest["fingerprint"])
             summary = IdSummary.of_ids(units.ids())
@@ -357,10 +381,11 @@ class CollectionIndex:
         held = np.concatenate([fielded.ids(), *(s.ids() for s in sparse.values())])
         if (Fingerprint.of_ids(units.ids()) != expected or summary != expected_summary
                 or Fingerprint.of_ids(held) != expected
-                or not np.isin(vectors.ids(), units.ids()).all()):
+                or not np.isin(vectors.ids(), units.ids()).all()
+                or not np.isin(titles.ids(), units.ids()).all()):
             raise IndexMismatchError(f"index files in {self.directory} disagree with the manifest")
         self._vectors, self._sparse, self._units, self._summary = vectors, sparse, units, summary
-        self._fielded = fielded
+        self._fielded, self._titles = fielded, titles
         self.kind = vectors.kind
         self._generation = int(manifest["generation"])
 
@@ -391,7 +416,8 @@ class CollectionIndex:
                     entry.unlink(missing_ok=True)
 
 
-_PREFIXES = {"vectors": ".faiss", "units": ".npy", "sparse": "", **{name: "" for name in _SPARSE_LEVELS}}
+_PREFIXES = {"vectors": ".faiss", "units": ".npy", "sparse": "", "titles": "",
+             **{name: "" for name in _SPARSE_LEVELS}}
 
 
 def _crop_units(ids: Sequence[int], terms: Sequence[Sequence[str]], vectors: np.ndarray,

@@ -204,7 +204,7 @@ def test_old_generations_are_cleaned_up(index: CollectionIndex, corpus, tmp_path
         index.save()
     names = sorted(p.name for p in directory.iterdir())
     assert names == sorted([MANIFEST, *(f"{prefix}-{g}{suffix}" for g in (3, 4) for prefix, suffix in (
-        ("documents", ""), ("pages", ""), ("sparse", ""), ("units", ".npy"),
+        ("documents", ""), ("pages", ""), ("sparse", ""), ("titles", ""), ("units", ".npy"),
         ("vectors", ".faiss")))])
     index.save()  # nothing changed: nothing written
     assert sorted(p.name for p in directory.iterdir()) == names
