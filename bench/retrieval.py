@@ -17,6 +17,10 @@ KorQuAD scans only report. A check confirms that the service's own ``search`` re
 ranks.
 
     .venv/bin/python -m bench.retrieval [--quick] [--no-scans] [--no-sweep] [--json]
+                                        [--only "development, scans" ...]
+
+``--only``: ingest and measure only the sets whose name contains one of the given strings
+(``templates development, text``, ``templates held-out, scans``, ``KorQuAD, text``, ...).
 """
 
 from __future__ import annotations
@@ -116,10 +120,16 @@ def ingest(settings, files: list[tuple[str, bytes]]) -> float:
 class Run:
     """Ingested corpora by set name, each with its questions."""
 
-    def __init__(self) -> None:
+    def __init__(self, only: list[str] | None = None) -> None:
         self.sets: dict[str, list[tuple[Corpus, list[Question], object]]] = {}
+        self.only = only or []
+
+    def wants(self, set_name: str) -> bool:
+        return not self.only or any(text in set_name for text in self.only)
 
     def add(self, set_name: str, files, questions, check_service: bool = False) -> None:  # type: ignore[no-untyped-def]
+        if not self.wants(set_name):
+            return
         with fresh_settings() as settings:
             ingest(settings, files)
             corpus = Corpus.load(settings)
@@ -144,7 +154,8 @@ def service_agrees(settings, corpus: Corpus, questions: list[Question]) -> None:
     for q, t in zip(questions, terms, strict=True):
         vec = corpus.embedder.encode_query(q.text)
         ours = [h.id for h in index.search(t, vec, 5, mode=variant.mode,  # type: ignore[arg-type]
-                                          dense_weight=variant.dense_weight, fusion=variant.fusion)]
+                                          dense_weight=variant.dense_weight, fusion=variant.fusion,
+                                          query_text=q.text)]
         theirs = [int(r.crop_id) for r in search(settings, "default", "bench", q.text, k=5)]
         if ours != theirs:
             raise SystemExit(f"the service ranks differently from the default variant: {q.text!r} "
@@ -191,9 +202,11 @@ def main() -> None:
     ap.add_argument("--no-scans", action="store_true")
     ap.add_argument("--no-sweep", action="store_true")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--only", action="append", default=[], metavar="TEXT",
+                    help="only the sets whose name contains TEXT (repeatable)")
     args = ap.parse_args()
     started = time.perf_counter()
-    run = Run()
+    run = Run(args.only)
     templates = template_sets(args.quick)
     k_files, k_questions = korquad_set(15 if args.quick else 70)
     if args.quick:
@@ -201,13 +214,15 @@ def main() -> None:
     for split, items in templates.items():
         for _name, files, questions in items:
             run.add(f"templates {split}, text", files, questions, check_service=True)
-            if not args.no_scans:
+            if not args.no_scans and run.wants(f"templates {split}, scans"):
                 run.add(f"templates {split}, scans", scanned(files), questions)
     run.add("KorQuAD, text", k_files, k_questions, check_service=True)
-    if not args.no_scans:
+    if not args.no_scans and run.wants("KorQuAD, scans"):
         names = {n for n, _ in k_files[:20]}
         run.add("KorQuAD, scans", scanned(k_files[:20]), [q for q in k_questions if q.filename in names])
-    dense = run.sets["KorQuAD, text"][0][0].embedder.fusion_weight
+    if not run.sets:
+        raise SystemExit(f"--only {args.only}: no set matches")
+    dense = next(iter(run.sets.values()))[0][0].embedder.fusion_weight
     out = {"machine": machine(), "quick": args.quick, "sets": {}, "sweeps": []}
     for set_name in run.sets:
         out["sets"][set_name] = {v.name: run.measure(set_name, v) for v in ladder(dense)}

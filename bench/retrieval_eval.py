@@ -144,7 +144,7 @@ def evaluate(corpus: Corpus, questions: list[Question], variant: Variant,
     for i, q in enumerate(questions):
         hits = index.search(terms[i], None if vectors is None else vectors[i], 20,
                             mode=variant.mode, dense_weight=variant.dense_weight,  # type: ignore[arg-type]
-                            fusion=variant.fusion)
+                            fusion=variant.fusion, query_text=q.text)
         located = [where[h.id] for h in hits if h.id in where]
         out.append((q.kind, _page_rank(located, q), bool(located) and _evidence(located[0], q)))
     return out

@@ -213,7 +213,7 @@ def _pool(settings: Settings, s: Session, tenant_id: str, query: str,
             vectors[coll.embedder] = embedder.encode_query(query)
         vector, weight = vectors[coll.embedder], embedder.fusion_weight
         found = index.search(terms, vector, POOL_DEPTH, mode="hybrid", dense_weight=weight,
-                             fusion=FUSION)
+                             fusion=FUSION, query_text=query)
         strength = _strength(index, terms, vector, weight) if len(scope) > 1 else _Strength()
         results = [r for r in located(s, tenant_id, coll.id, found) if _crop_passes(r, filters)]
         per_collection.append((coll, results, strength))

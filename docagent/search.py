@@ -74,7 +74,7 @@ def search(settings: Settings, tenant_name: str, collection_name: str, query: st
         index = open_index(settings, s, coll)
         embedder = embedder_for(coll.embedder)
         hits = index.search(analyzer().query_terms(query), embedder.encode_query(query), k, mode=mode,
-                            dense_weight=embedder.fusion_weight, fusion=FUSION)
+                            dense_weight=embedder.fusion_weight, fusion=FUSION, query_text=query)
         return located(s, tenant.id, coll.id, hits)
 
 

@@ -39,7 +39,8 @@ class CollectionRetriever:
     def retrieve(self, query: str, k: int) -> list[Candidate]:
         query = validate_query(query, k)
         hits = self.index.search(analyzer().query_terms(query), self.embedder.encode_query(query), k,
-                                 mode="hybrid", dense_weight=self.embedder.fusion_weight, fusion=FUSION)
+                                 mode="hybrid", dense_weight=self.embedder.fusion_weight, fusion=FUSION,
+                                 query_text=query)
         results = [r.to_json() for r in located(self.s, self.tenant.id, self.collection.id, hits)]
         crops = {c.id: c for c in self.s.scalars(select(Crop).where(
             Crop.id.in_([int(r["crop_id"]) for r in results]), Crop.tenant_id == self.tenant.id))}
