@@ -8,6 +8,7 @@ model reads Latin text as digits, punctuation or lone jamo ("H317" -> "11317", "
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from statistics import median
 
@@ -18,6 +19,7 @@ from indexing.mosaic import PixelBox
 SPLIT_GAP = 2.5  # a gap wider than this many line heights ends a segment (a column boundary)
 SEGMENT_PAD = 0.1  # blank margin kept around a segment, in line heights (0.25 read less Latin)
 INK_LEVEL = 128  # gray below this is ink
+_NUMERIC = re.compile(r"[0-9][0-9,.%]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +71,20 @@ def keep_second(first: list[Read], second: list[Read]) -> bool:
     0.915 (trading Latin against Hangul recall), ``always`` 0.899 (it lost 7 points of
     Hangul-token recall), ``never`` 0.870 (no Latin at all).
     """
-    return bool(second) and _weighted_conf(second) > _weighted_conf(first)
+    return bool(second) and _weighted_conf(second) > _weighted_conf(first) \
+        and not _drops_last_digits(first, second)
+
+
+def _drops_last_digits(first: list[Read], second: list[Read]) -> bool:
+    """A number read again as the same number short of its last digits ("2013" -> "201"):
+    the segment was cut through its last glyph, which happens where Tesseract boxes the
+    next word ("년" of "2013년") starting inside this one, so the first reading stands. A
+    number that only changes ("11534" -> "1,534": ``kor`` reads a comma as "1") is no cut."""
+    a, b = "".join(r.text for r in first), "".join(r.text for r in second)
+    if not (_NUMERIC.fullmatch(a) and _NUMERIC.fullmatch(b)):
+        return False
+    da, db = re.sub(r"\D", "", a), re.sub(r"\D", "", b)
+    return len(db) < len(da) and da.startswith(db)
 
 
 def merge(reads: list[Read], segments: list[Segment], seconds: list[list[Read]]) -> list[Read]:

@@ -300,6 +300,14 @@ def test_second_reading_is_kept_by_weighted_confidence():
     assert not ocr_segments.keep_second(first, [])
 
 
+def test_a_number_read_again_short_of_its_last_digits_keeps_its_first_reading():
+    # The segment of "2013" in "2013년" cut through the "3": a confident "201" is a cut glyph.
+    assert not ocr_segments.keep_second([read("2013", 0, 40, 60.0)], [read("201", 0, 30, 95.0)])
+    # A changed number is a reading: "11534" is "1,534" with its comma read as "1".
+    assert ocr_segments.keep_second([read("11534", 0, 50, 60.0)], [read("1,534", 0, 50, 95.0)])
+    assert ocr_segments.keep_second([read("11317", 0, 50, 60.0)], [read("H317", 0, 50, 95.0)])
+
+
 def test_merge_puts_second_words_on_the_segment_line():
     reads = [read("경고", 0, 40), read("11317", 50, 90, 40.0), read("문구", 100, 140)]
     seg = ocr_segments.Segment(1, 2, (45, 5, 95, 35))
