@@ -28,6 +28,7 @@ HUGE = 8.0  # taller than this (a figure read as a glyph) is not text to read ag
 MIN_BODY_WORDS = 8  # a page with fewer words has no body size to compare with
 TARGET = 1.2  # a band is scaled down to this many body heights before it is read
 PAD = 0.2  # blank margin kept around a band, in its word height
+SOLID = 0.5  # ink covering more of a word's surroundings than this is a drawing, not glyphs
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +44,10 @@ def find_bands(reads: list[Read], ink: np.ndarray) -> list[Band]:
     if len(reads) < MIN_BODY_WORDS:
         return []
     body = median(_height(r) for r in reads) or 1
-    tall = [r for r in reads if LARGE * body <= _height(r) <= HUGE * body and _wordlike(r.text)]
+    # A tall piece that is no word ("=" for a title's stroke) seeds a band where its ink,
+    # not its box, is tall: the band's reading replaces it only if that reads as words.
+    tall = [r for r in reads if LARGE * body <= (h := _text_height(r, ink, body)) <= HUGE * body
+            and (_wordlike(r.text) or h > _height(r))]
     spans: list[PixelBox] = []
     for group in _side_by_side(_lines(tall)):
         reach = round(SPLIT_GAP * median(_height(r) for r in group))
@@ -53,9 +57,11 @@ def find_bands(reads: list[Read], ink: np.ndarray) -> list[Band]:
         spans.append(box)
     bands = []
     for x0, y0, x1, y1 in spans:
-        height = _ink_height(ink[y0:y1, x0:x1])
+        y0, y1 = _ink_rows(ink[:, x0:x1], y0, y1, round(body))
+        height = y1 - y0
         if height < LARGE * body:
             continue
+        x0, x1 = _ink_columns(ink[y0:y1], x0, x1, round(SPLIT_GAP * height))
         pad = round(PAD * height)
         box = (max(x0 - pad, 0), max(y0 - pad, 0), min(x1 + pad, ink.shape[1]),
                min(y1 + pad, ink.shape[0]))
@@ -63,10 +69,61 @@ def find_bands(reads: list[Read], ink: np.ndarray) -> list[Band]:
     return bands
 
 
+def _text_height(r: Read, ink: np.ndarray, body: float) -> int:
+    """How tall the text under ``r`` is: its box, or where the first pass boxed a fragment of a
+    large glyph ("으" read out of "원" on a worn scan) the ink around the box, measured over
+    a body height on every side. Solid ink (a chart's bar) is not text and counts as none."""
+    x0, y0, x1, y1 = r.box
+    reach = round(body)
+    # Wider than the box too: one syllable alone has blank rows between its parts (원: 우, ㄴ).
+    window = ink[max(y0 - reach, 0):y1 + reach, max(x0 - reach, 0):x1 + reach]
+    if window.size == 0 or window.mean() > SOLID:
+        return _height(r)
+    return max(_height(r), _ink_height(window))
+
+
+def _ink_rows(ink: np.ndarray, y0: int, y1: int, reach: int) -> tuple[int, int]:
+    """The tallest run of inked rows (as :func:`_ink_height` counts them) that overlaps rows
+    ``y0:y1``, looked for up to ``reach`` rows beyond them: a band's rows where the first pass
+    boxed its words short."""
+    top = max(y0 - reach, 0)
+    rows = _inked_rows(ink[top:y1 + reach])
+    best, start = (y0, y0), None
+    for i, filled in enumerate([*rows, False]):
+        if filled and start is None:
+            start = i
+        elif not filled and start is not None:
+            a, b = top + start, top + i
+            if a < y1 and b > y0 and b - a > best[1] - best[0]:
+                best = (a, b)
+            start = None
+    return best
+
+
+def _ink_columns(ink: np.ndarray, x0: int, x1: int, gap: int) -> tuple[int, int]:
+    """``x0:x1`` widened over the ink of the band's rows that lies within ``gap`` columns of
+    it, step by step: the rest of a title line that the first pass did not read at all."""
+    filled = np.flatnonzero(ink.any(axis=0))
+    left, right = x0, x1
+    for x in filled[filled >= x1]:
+        if x - right > gap:
+            break
+        right = int(x) + 1
+    for x in filled[filled < x0][::-1]:
+        if left - x > gap:
+            break
+        left = int(x)
+    return left, right
+
+
+def _inked_rows(ink: np.ndarray) -> np.ndarray:
+    return ink.sum(axis=1) >= max(2, 0.01 * ink.shape[1])
+
+
 def _ink_height(ink: np.ndarray) -> int:
     """The longest run of rows that hold ink across 1% of the width or more: the height of
     the tallest line of text in ``ink`` (a box over two body lines has a white gap inside)."""
-    rows = ink.sum(axis=1) >= max(2, 0.01 * ink.shape[1])
+    rows = _inked_rows(ink)
     best = run = 0
     for filled in rows:
         run = run + 1 if filled else 0

@@ -38,6 +38,28 @@ def test_a_line_of_large_words_with_short_pieces_between_is_one_band():
     assert abs(bands[0].scale - 1.2 * 20 / 50) < 0.01  # scaled to 1.2 body heights
 
 
+def test_a_title_read_as_short_pieces_is_found_by_its_ink():
+    # Worn scans: the first pass reads a 50-px title line as one body-height fragment and a
+    # stroke; the ink shows the line, and the band spans all of it.
+    pieces = [Read("으", 78.0, (230, 55, 260, 75), (1, 0, 1)),
+              Read("=", 45.0, (300, 60, 330, 70), (1, 0, 1))]
+    reads, ink = body_page(pieces)
+    for x0 in range(100, 470, 40):  # the title's glyphs, 30 px wide and 50 tall, in strokes
+        ink[40:90, x0:x0 + 6] = True
+        for y in (40, 62, 84):
+            ink[y:y + 6, x0:x0 + 30] = True
+    (band,) = ocr_large.find_bands(reads, ink)
+    x0, y0, x1, y1 = band.box
+    assert x0 <= 100 and x1 >= 450 and y0 <= 40 and 90 <= y1 < 200, band.box
+
+
+def test_a_word_on_a_solid_drawing_is_no_band():
+    # A label on a chart's bar: tall ink around it, but solid, not glyphs.
+    reads, ink = body_page([Read("12", 90.0, (300, 60, 330, 80), (1, 0, 1))])
+    ink[30:110, 280:350] = True
+    assert ocr_large.find_bands(reads, ink) == []
+
+
 def test_a_body_word_boxed_over_two_lines_is_no_band():
     # Tesseract boxes a word of the first line down over the second: ink has a gap inside.
     reads, ink = body_page([])
