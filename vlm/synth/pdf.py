@@ -8,6 +8,7 @@ tests can check extraction against known values instead of against themselves.
 from __future__ import annotations
 
 import io
+import random
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -18,6 +19,7 @@ import pymupdf
 from PIL import Image
 
 from indexing.geometry import Box, Space
+from vlm.synth.degrade import degrade
 
 NANUM = Path("/usr/share/fonts/truetype/nanum/NanumGothic.ttf")
 A4 = (595.0, 842.0)
@@ -220,6 +222,22 @@ def rasterise(pdf_bytes: bytes, dpi: int = 200, *, jpeg_quality: int = 85) -> by
         pix = page.get_pixmap(dpi=dpi, colorspace=pymupdf.csGRAY)
         scan = out.new_page(width=page.rect.width, height=page.rect.height)
         scan.insert_image(scan.rect, stream=pix.tobytes("jpeg", jpg_quality=jpeg_quality))
+    return out.tobytes(garbage=3, deflate=True)
+
+
+def degraded_scan(pdf_bytes: bytes, seed: int, dpi: int = 200, max_angle: float = 1.0) -> bytes:
+    """An image-only copy of a PDF as a worn scanner makes it: each page's render turned a
+    little, on gray paper, blurred, noisy and JPEG-compressed (``vlm.synth.degrade``), every
+    parameter drawn from ``seed`` and the page number. The page geometry stays; a gold box
+    moves by at most the small rotation."""
+    src = pymupdf.open(stream=pdf_bytes, filetype="pdf")
+    out = pymupdf.open()
+    for number, page in enumerate(src):
+        pix = page.get_pixmap(dpi=dpi, colorspace=pymupdf.csRGB)
+        image = Image.frombytes("RGB", (pix.width, pix.height), pix.samples)
+        scan = degrade(image, random.Random(f"{seed}/{number}"), max_angle=max_angle)
+        target = out.new_page(width=page.rect.width, height=page.rect.height)
+        target.insert_image(target.rect, stream=scan.data)
     return out.tobytes(garbage=3, deflate=True)
 
 

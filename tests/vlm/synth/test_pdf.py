@@ -65,6 +65,24 @@ def test_rasterise_keeps_geometry_and_drops_the_text_layer(long_pdf):
         assert len(a.get_images()) == 1
 
 
+def _page_pixels(pdf: bytes) -> list[bytes]:
+    return [page.get_pixmap(dpi=36).samples for page in pymupdf.open(stream=pdf, filetype="pdf")]
+
+
+def test_degraded_scan_is_a_worn_copy_deterministic_by_seed(korean_pdf):
+    worn = synth.degraded_scan(korean_pdf.pdf, seed=3, dpi=72)
+    scan = pymupdf.open(stream=worn, filetype="pdf")
+    src = pymupdf.open(stream=korean_pdf.pdf, filetype="pdf")
+    assert [p.rect for p in scan] == [p.rect for p in src]
+    assert all(p.get_text().strip() == "" and len(p.get_images()) == 1 for p in scan)
+    assert _page_pixels(worn) == _page_pixels(synth.degraded_scan(korean_pdf.pdf, seed=3, dpi=72))
+    assert _page_pixels(worn) != _page_pixels(synth.degraded_scan(korean_pdf.pdf, seed=4, dpi=72))
+    # Worn, not clean: the paper is not white where the clean render is.
+    clean = _page_pixels(synth.rasterise(korean_pdf.pdf, dpi=72))
+    assert _page_pixels(worn) != clean
+    corner = scan[0].get_pixmap(dpi=36, clip=pymupdf.Rect(0, 0, 20, 20))
+    assert sum(corner.samples) / len(corner.samples) < 252
+
 def test_image_bytes_formats(long_pdf):
     png = Image.open(io.BytesIO(synth.image_bytes(long_pdf.pdf, "png", dpi=72)))
     jpg = Image.open(io.BytesIO(synth.image_bytes(long_pdf.pdf, "jpeg", dpi=72)))
