@@ -1,6 +1,7 @@
 """Page retrieval and located evidence, per question kind: template collections and KorQuAD.
 
-Sets, each ingested through the normal pipeline (text layer, and rasterised "scans" read by OCR):
+Sets, each ingested through the normal pipeline (text layer, rasterised "scans" read by OCR,
+and for the templates "worn scans": turned, blurred, noisy, gray, JPEG-compressed):
 
 - template collections (``vlm.synth``): for each template, one collection of a dozen reports
   filled for different entities, whose name only the title on page 1 carries; document, table,
@@ -11,10 +12,10 @@ Sets, each ingested through the normal pipeline (text layer, and rasterised "sca
 Variants, each built from the same stored crops (``bench.retrieval_eval``): crop-only (each
 crop by its own text, headings and captions as results: the indexing before), +context
 (title, heading path, caption; headings and captions folded), +table rows, +page/document
-signal, and the service's default (the settings ``docagent.search`` uses). Weights are swept
-on the development templates (text and scans) and KorQuAD text; the held-out templates and
-KorQuAD scans only report. A check confirms that the service's own ``search`` returns what the default variant
-ranks.
+signal (and the title's character n-grams), and the service's default (the settings
+``docagent.search`` uses). Weights are swept on the development templates (text, scans and
+worn scans) and KorQuAD text; the held-out templates and KorQuAD scans only report. A check
+confirms that the service's own ``search`` returns what the default variant ranks.
 
     .venv/bin/python -m bench.retrieval [--quick] [--no-scans] [--no-sweep] [--json]
                                         [--only "development, scans" ...]
@@ -102,6 +103,14 @@ def scanned(files: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
     return [(name, rasterise(data, dpi=200)) for name, data in files]
 
 
+def worn(files: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+    """Scans as a worn scanner makes them: turned up to 1 degree, gray paper, blur, noise and
+    JPEG (``vlm.synth.pdf.degraded_scan``), seeded by the file's place in the set."""
+    from vlm.synth.pdf import degraded_scan
+
+    return [(name, degraded_scan(data, seed=i)) for i, (name, data) in enumerate(files)]
+
+
 def ingest(settings, files: list[tuple[str, bytes]]) -> float:
     from docagent.ingest import Ingestor
     from docagent.intake import Upload
@@ -186,6 +195,9 @@ def sweeps(run: Run, tune_sets: list[str]) -> list[dict]:
                 fusion = Fusion(context=FUSION.context, page=page, document=doc, method=method)
                 record(f"page/document ({method})", Variant(f"page {page}, document {doc}",
                                                             PassageOptions(), fusion=fusion))
+    for title in (0.0, 0.1, 0.25, 0.5, 1.0):
+        record("title n-grams (score)", Variant(f"title {title}", PassageOptions(),
+                                                fusion=replace(FUSION, title=title)))
     for dense in (0.0, 0.1, 0.25, 0.5, 1.0):
         record("dense weight (hash-ngram), score fusion",
                Variant(f"dense {dense}", PassageOptions(), "hybrid" if dense else "sparse", dense,
@@ -216,6 +228,8 @@ def main() -> None:
             run.add(f"templates {split}, text", files, questions, check_service=True)
             if not args.no_scans and run.wants(f"templates {split}, scans"):
                 run.add(f"templates {split}, scans", scanned(files), questions)
+            if not args.no_scans and run.wants(f"templates {split}, worn scans"):
+                run.add(f"templates {split}, worn scans", worn(files), questions)
     run.add("KorQuAD, text", k_files, k_questions, check_service=True)
     if not args.no_scans and run.wants("KorQuAD, scans"):
         names = {n for n, _ in k_files[:20]}
@@ -227,7 +241,8 @@ def main() -> None:
     for set_name in run.sets:
         out["sets"][set_name] = {v.name: run.measure(set_name, v) for v in ladder(dense)}
     if not args.no_sweep:
-        tune = ["templates development, text", "templates development, scans", "KorQuAD, text"]
+        tune = ["templates development, text", "templates development, scans",
+                "templates development, worn scans", "KorQuAD, text"]
         out["sweeps"] = sweeps(run, [s for s in tune if s in run.sets])
     out["seconds"] = round(time.perf_counter() - started, 1)
     write_json("retrieval", out)
