@@ -29,6 +29,9 @@ MIN_BODY_WORDS = 8  # a page with fewer words has no body size to compare with
 TARGET = 1.2  # a band is scaled down to this many body heights before it is read
 PAD = 0.2  # blank margin kept around a band, in its word height
 SOLID = 0.5  # ink covering more of a word's surroundings than this is a drawing, not glyphs
+# Around a fragment, a row of a large glyph line has ink across this share of the window; a
+# table's vertical rule beside a body word (1-2%) does not make that word large.
+GLYPH_ROW = 0.04
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,11 +60,15 @@ def find_bands(reads: list[Read], ink: np.ndarray) -> list[Band]:
         spans.append(box)
     bands = []
     for x0, y0, x1, y1 in spans:
-        y0, y1 = _ink_rows(ink[:, x0:x1], y0, y1, round(body))
-        height = y1 - y0
+        height = _ink_height(ink[y0:y1, x0:x1])
         if height < LARGE * body:
-            continue
-        x0, x1 = _ink_columns(ink[y0:y1], x0, x1, round(SPLIT_GAP * height))
+            # The words were boxed short (fragments of a large line): the line is where the
+            # ink around them is, the rest of it perhaps never read at all.
+            y0, y1 = _ink_rows(ink[:, x0:x1], y0, y1, round(body))
+            height = y1 - y0
+            if height < LARGE * body:
+                continue
+            x0, x1 = _ink_columns(ink[y0:y1], x0, x1, round(SPLIT_GAP * height))
         pad = round(PAD * height)
         box = (max(x0 - pad, 0), max(y0 - pad, 0), min(x1 + pad, ink.shape[1]),
                min(y1 + pad, ink.shape[0]))
@@ -79,7 +86,7 @@ def _text_height(r: Read, ink: np.ndarray, body: float) -> int:
     window = ink[max(y0 - reach, 0):y1 + reach, max(x0 - reach, 0):x1 + reach]
     if window.size == 0 or window.mean() > SOLID:
         return _height(r)
-    return max(_height(r), _ink_height(window))
+    return max(_height(r), _ink_height(window, GLYPH_ROW))
 
 
 def _ink_rows(ink: np.ndarray, y0: int, y1: int, reach: int) -> tuple[int, int]:
@@ -116,14 +123,14 @@ def _ink_columns(ink: np.ndarray, x0: int, x1: int, gap: int) -> tuple[int, int]
     return left, right
 
 
-def _inked_rows(ink: np.ndarray) -> np.ndarray:
-    return ink.sum(axis=1) >= max(2, 0.01 * ink.shape[1])
+def _inked_rows(ink: np.ndarray, share: float = 0.01) -> np.ndarray:
+    return ink.sum(axis=1) >= max(2, share * ink.shape[1])
 
 
-def _ink_height(ink: np.ndarray) -> int:
+def _ink_height(ink: np.ndarray, share: float = 0.01) -> int:
     """The longest run of rows that hold ink across 1% of the width or more: the height of
     the tallest line of text in ``ink`` (a box over two body lines has a white gap inside)."""
-    rows = _inked_rows(ink)
+    rows = _inked_rows(ink, share)
     best = run = 0
     for filled in rows:
         run = run + 1 if filled else 0
