@@ -94,16 +94,11 @@ def _ink_rows(ink: np.ndarray, y0: int, y1: int, reach: int) -> tuple[int, int]:
     ``y0:y1``, looked for up to ``reach`` rows beyond them: a band's rows where the first pass
     boxed its words short."""
     top = max(y0 - reach, 0)
-    rows = _inked_rows(ink[top:y1 + reach])
-    best, start = (y0, y0), None
-    for i, filled in enumerate([*rows, False]):
-        if filled and start is None:
-            start = i
-        elif not filled and start is not None:
-            a, b = top + start, top + i
-            if a < y1 and b > y0 and b - a > best[1] - best[0]:
-                best = (a, b)
-            start = None
+    best = (y0, y0)
+    for a, b in _row_runs(_inked_rows(ink[top:y1 + reach])):
+        a, b = top + a, top + b
+        if a < y1 and b > y0 and b - a > best[1] - best[0]:
+            best = (a, b)
     return best
 
 
@@ -128,14 +123,16 @@ def _inked_rows(ink: np.ndarray, share: float = 0.01) -> np.ndarray:
 
 
 def _ink_height(ink: np.ndarray, share: float = 0.01) -> int:
-    """The longest run of rows that hold ink across 1% of the width or more: the height of
-    the tallest line of text in ``ink`` (a box over two body lines has a white gap inside)."""
-    rows = _inked_rows(ink, share)
-    best = run = 0
-    for filled in rows:
-        run = run + 1 if filled else 0
-        best = max(best, run)
-    return best
+    """The longest run of rows that hold ink across ``share`` of the width or more (1%): the
+    height of the tallest line of text in ``ink`` (a box over two body lines has a white gap
+    inside)."""
+    return max((b - a for a, b in _row_runs(_inked_rows(ink, share))), default=0)
+
+
+def _row_runs(rows: np.ndarray) -> list[tuple[int, int]]:
+    """(start, stop) of each run of True in ``rows``."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], rows.astype(np.int8), [0]))))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
 
 
 def _grow(box: PixelBox, reads: list[Read], reach: int) -> PixelBox:

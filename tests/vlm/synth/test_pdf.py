@@ -83,6 +83,7 @@ def test_degraded_scan_is_a_worn_copy_deterministic_by_seed(korean_pdf):
     corner = scan[0].get_pixmap(dpi=36, clip=pymupdf.Rect(0, 0, 20, 20))
     assert sum(corner.samples) / len(corner.samples) < 252
 
+
 def test_image_bytes_formats(long_pdf):
     png = Image.open(io.BytesIO(synth.image_bytes(long_pdf.pdf, "png", dpi=72)))
     jpg = Image.open(io.BytesIO(synth.image_bytes(long_pdf.pdf, "jpeg", dpi=72)))
