@@ -92,7 +92,7 @@ def _alone(toks: tuple[Token, ...], i: int) -> bool:
     return before and after
 
 
-def _chunk_token(tok: Token) -> bool:
+def chunk_token(tok: Token) -> bool:
     """Tokens a noun phrase is made of; English function words (by, in, the) end one."""
     if tok.tag == "SL":
         return tok.form.lower().strip(".,") not in EN_STOPWORDS
@@ -109,11 +109,11 @@ def _noun_chunks(sent: Sentence) -> list[tuple[int, int]]:
     toks = sent.tokens
     chunks, i = [], 0
     while i < len(toks):
-        if not _chunk_token(toks[i]):
+        if not chunk_token(toks[i]):
             i += 1
             continue
         j = i
-        while j + 1 < len(toks) and _chunk_token(toks[j + 1]) and not toks[j].form.endswith(","):
+        while j + 1 < len(toks) and chunk_token(toks[j + 1]) and not toks[j].form.endswith(","):
             j += 1
         a, b = i, j
         while a <= b and _is_edge_stop(toks[a], _alone(toks, a)):
@@ -152,6 +152,9 @@ def _type_score(q: Question, kind: str, has_nnp: bool, surface: str, unit: str =
             return 1.0 if qk == QuantityKind.YEAR else 0.0
         if t in (AnswerType.PERSON, AnswerType.PLACE, AnswerType.REASON):
             return 0.0
+        if t == AnswerType.SPAN and not q.head and any(
+                qq.kind not in TEMPORAL_KINDS for qq in q.quantities):
+            return 0.0  # "12.5% 증가한 것은?" gives the figure and asks what it is of
         return 0.35
     if kind == "numbered":  # a number-led noun phrase: 250만 평방 킬로미터, 2국가 해법
         return {AnswerType.NUMBER: 0.9, AnswerType.SPAN: 0.4}.get(t, 0.0)

@@ -11,7 +11,9 @@ Rules, in the order they apply (the chosen one is reported as ``rule``):
   before ``인계되었다``), and a penalty for repeating words of the question, which never
   answer it. An amount question prefers the kind of figure its noun takes (a sum of money
   for ``매출액``, a percentage for ``영업이익률``; a year never answers ``얼마``) and the figure
-  written right after that noun (``매출액은 3,450억 원``).
+  written right after that noun (``매출액은 3,450억 원``). These signals and the candidate's
+  edges and surroundings (``span_features``) are summed with weights fitted on KorQuAD
+  articles the answering benchmark does not ask (``bench/fit_span_weights.py``).
 - ``paragraph.sentence``: no typed span, and the question is not a factoid (why/how): the
   sentence itself is the answer.
 - ``paragraph.no-<type>-span``: a factoid with no span of its type in the matching sentences;
@@ -27,6 +29,8 @@ from vlm.extractive.candidates import PLACE_SUFFIXES, TITLES, Candidate, candida
 from vlm.extractive.matching import Match, match_terms
 from vlm.extractive.morph import Sentence, TermHit, soft_match, split_sentences, term_of, terms_of
 from vlm.extractive.question import AnswerType, Question, particle_class
+from vlm.extractive.span_features import Signals, features, score
+from vlm.extractive.span_weights import SPAN_WEIGHTS
 
 
 @dataclass(slots=True)
@@ -163,29 +167,53 @@ def _ranked_sentences(units: list[tuple[Sentence, list]], weights: dict[str, flo
     return out
 
 
-def answer_paragraph(q: Question, text: str, units: list[tuple[Sentence, list]],
-                     weights: dict[str, float], top_sentences: int = 3) -> SpanAnswer | None:
-    """Best answer span in ``text`` for ``q``, or None when no sentence matches at all."""
+@dataclass(slots=True)
+class Scored:
+    """A candidate with the sentence it is in and its feature vector."""
+
+    candidate: Candidate
+    sentence: Sentence
+    coverage: float
+    vector: list[float]
+
+
+def scored_candidates(q: Question, text: str, units: list[tuple[Sentence, list]],
+                      weights: dict[str, float], top_sentences: int = 3
+                      ) -> tuple[list[tuple[float, Sentence, Match]], list[Scored]]:
+    """(the ranked sentences, every candidate in them with its features)."""
     ranked = _ranked_sentences(units, weights, top_sentences)
     if not ranked:
-        return None
-    best: SpanAnswer | None = None
+        return ranked, []
+    best_cov = ranked[0][0]
     hits_at = {sent.start: hits for sent, hits in units}
-    for cov, sent, m in ranked:
+    out: list[Scored] = []
+    for rank, (cov, sent, m) in enumerate(ranked):
         for c in candidates(q, sent, text):
             overlap, on_head = _question_overlap(q, sent, c)
             if overlap >= 1.0:
                 continue
             surface = text[c.start:c.end]
-            n_words = _length(q, c, surface)
-            score = (1.0 * cov + 0.8 * c.type_score
-                     + 0.9 * _closeness(c, m, weights, q.focus, on_head)
-                     - 0.8 * overlap - 0.08 * (n_words - 1) + (0.12 if on_head else 0.0)
-                     + _unit_fit(q, c, surface) + _particle_fit(q, sent, c)
-                     + _names_figure(q, sent, hits_at.get(sent.start, []), c))
-            if best is None or score > best.score:
-                best = SpanAnswer(text[c.start:c.end], c.start, c.end, sent.start, sent.end,
-                                  cov, score, f"paragraph.typed({c.kind})")
+            sig = Signals(cov, c.type_score, _closeness(c, m, weights, q.focus, on_head), overlap,
+                          _length(q, c, surface), on_head, _unit_fit(q, c, surface),
+                          _particle_fit(q, sent, c),
+                          _names_figure(q, sent, hits_at.get(sent.start, []), c))
+            out.append(Scored(c, sent, cov, features(sig, sent, c, m, text, rank, best_cov)))
+    return ranked, out
+
+
+def answer_paragraph(q: Question, text: str, units: list[tuple[Sentence, list]],
+                     weights: dict[str, float], top_sentences: int = 3) -> SpanAnswer | None:
+    """Best answer span in ``text`` for ``q``, or None when no sentence matches at all."""
+    ranked, scored = scored_candidates(q, text, units, weights, top_sentences)
+    if not ranked:
+        return None
+    best: SpanAnswer | None = None
+    for s in scored:
+        value = score(s.vector, SPAN_WEIGHTS)
+        if best is None or value > best.score:
+            c = s.candidate
+            best = SpanAnswer(text[c.start:c.end], c.start, c.end, s.sentence.start,
+                              s.sentence.end, s.coverage, value, f"paragraph.typed({c.kind})")
     top_cov, top_sent, _ = ranked[0]
     if best is None and not q.factoid:
         body = top_sent.text.rstrip(" .?!")

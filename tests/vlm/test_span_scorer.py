@@ -1,0 +1,78 @@
+"""The paragraph span scorer: its features, its fitted weights and the fit itself."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bench.fit_span_weights import fit, top_exact
+from vlm.extractive.matching import Idf, boost_absent_entities, question_weights
+from vlm.extractive.question import analyse_question
+from vlm.extractive.span_features import NAMES
+from vlm.extractive.span_weights import HAND_WEIGHTS, SPAN_WEIGHTS
+from vlm.extractive.spans import scored_candidates, sentence_units
+
+
+def _scored(question: str, text: str) -> dict[str, dict[str, float]]:
+    units = sentence_units(text)
+    idf = Idf({h.term for h in hits} for _, hits in units)
+    q = analyse_question(question)
+    weights = boost_absent_entities(question_weights(q, idf), q, [text])
+    _, scored = scored_candidates(q, text, units, weights)
+    return {text[s.candidate.start:s.candidate.end]: dict(zip(NAMES, s.vector, strict=True))
+            for s in scored}
+
+
+def test_every_feature_has_a_weight_in_both_sets() -> None:
+    assert len(SPAN_WEIGHTS) == len(NAMES) == len(HAND_WEIGHTS)
+    assert len(set(NAMES)) == len(NAMES)
+
+
+def test_a_word_cut_out_of_a_phrase_says_the_phrase_goes_on() -> None:
+    f = _scored("블루스에서 가장 중요한 소리를 뭐라고 하나요?",
+                "블루스에서 가장 중요한 소리는 블루 노트라고 불린다.")
+    assert f["노트"]["phrase_goes_on_left"] == 1.0 and f["노트"]["glued_on_left"] == 0.0
+    assert f["블루 노트"]["phrase_goes_on_left"] == 0.0
+
+
+def test_a_gloss_in_parentheses_is_marked_by_its_script() -> None:
+    f = _scored("고종이 내린 시호는?", "고종은 정도전에게 문헌(文憲)이라는 시호를 내렸다.")
+    assert f["文憲"]["in_parentheses"] == 1.0 and f["文憲"]["hanja_share"] == 1.0
+    assert f["문헌"]["in_parentheses"] == 0.0 and f["문헌"]["hanja_share"] == 0.0
+
+
+def test_a_quantity_is_whole_whatever_follows_it() -> None:
+    f = _scored("How many people did Apple employ in 2023?",
+                "In 2023 its revenue was $383 billion, and it employed 161,000 people.")
+    assert f["161,000"]["phrase_goes_on_right"] == 0.0
+    assert f["161,000"]["kind_quantity"] == 1.0
+
+
+def test_the_particle_after_a_candidate_is_one_hot() -> None:
+    f = _scored("세자로 책봉된 인물은?", "태조는 방석을 세자로 책봉하였다.")
+    followers = [k for k, v in f["방석"].items() if k.startswith("followed_by_") and v]
+    assert followers == ["followed_by_JKO"]
+
+
+def test_the_fit_finds_the_feature_that_marks_the_gold_one() -> None:
+    rng = np.random.default_rng(0)
+    rows = []
+    for _ in range(60):
+        x = rng.normal(size=(5, 3))
+        gold = int(rng.integers(5))
+        x[:, 1] = 0.0
+        x[gold, 1] = 1.0  # only feature 1 tells the gold candidate apart
+        y = np.zeros(5)
+        y[gold] = 1.0
+        rows.append({"article": 30, "type": "span", "x": x, "y": y})
+    w = fit(rows, l2=1e-4, steps=300, lr=0.05)
+    assert w[1] > 1.0 and abs(w[0]) < w[1] and abs(w[2]) < w[1]
+    assert top_exact(rows, w)["all"] == 1.0
+    assert top_exact(rows, np.zeros(3))["all"] < 0.5  # argmax of ties picks the first
+
+
+def test_the_prior_holds_weights_the_data_says_nothing_about() -> None:
+    x = np.array([[1.0, 0.0], [0.0, 0.0]])
+    rows = [{"article": 30, "type": "span", "x": x, "y": np.array([1.0, 0.0])}] * 10
+    w = fit(rows, l2=1.0, steps=200, lr=0.05, prior=np.array([0.0, 2.5]))
+    assert w[1] == pytest.approx(2.5)
