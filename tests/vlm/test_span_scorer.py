@@ -76,3 +76,9 @@ def test_the_prior_holds_weights_the_data_says_nothing_about() -> None:
     rows = [{"article": 30, "type": "span", "x": x, "y": np.array([1.0, 0.0])}] * 10
     w = fit(rows, l2=1.0, steps=200, lr=0.05, prior=np.array([0.0, 2.5]))
     assert w[1] == pytest.approx(2.5)
+
+
+def test_a_bracketed_title_with_an_apostrophe_is_one_candidate() -> None:
+    f = _scored("그의 첫 일본어 음반의 이름은?",
+                "그는 10월 9일에 그의 첫 번째 일본어 음반 《Let's Talk About Love》을 발표했다.")
+    assert f["Let's Talk About Love"]["kind_quoted"] == 1.0

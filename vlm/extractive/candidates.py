@@ -31,6 +31,8 @@ _CHUNK_TAGS = frozenset({"NNG", "NNP", "NNB", "NR", "SN", "SL", "SH", "XSN", "XP
 PLACE_SUFFIXES = ("시", "도", "군", "구", "동", "읍", "면", "리", "국", "섬", "산", "강", "역",
                    "대학교", "학교", "공항", "항", "궁", "성", "주", "현", "관", "청")
 _QUOTED = re.compile(r"[\"“”'‘’「『《〈<]([^\"“”'‘’「」『』《》〈〉<>]{1,40})[\"“”'‘’」』》〉>]")
+# Title brackets pair up, so what they enclose may hold an apostrophe (《Let's Talk About Love》).
+_BRACKETED = re.compile(r"《([^《》]{1,60})》|〈([^〈〉]{1,60})〉|「([^「」]{1,60})」|『([^『』]{1,60})』")
 # "..., X 때문에" / "X를 위해": the clause before the marker states the reason or purpose.
 _REASON = re.compile(r"(?:기\s*)?(?:때문|위해|위하여|인해|인하여|덕분|탓)")
 _COUNTER_NNB = frozenset({"명", "개", "년", "월", "일", "대", "회", "차", "번", "세", "살", "권",
@@ -66,7 +68,7 @@ class Candidate:
     first: int                # token index range in the sentence (inclusive)
     last: int
     type_score: float
-    kind: str                 # "quantity:<kind>", "entity", "noun", "quoted", "reason"
+    kind: str  # "quantity:<kind>", "entity", "noun", "quoted", "reason", "numbered", "dated"
 
 
 def _eojeols(tokens: tuple[Token, ...], first: int, last: int) -> list[tuple[int, int]]:
@@ -228,8 +230,10 @@ def candidates(q: Question, sent: Sentence, text: str) -> list[Candidate]:
                         and toks[f - 1].form.lower() in ("in", "at", "from", "near")):
                     ts += 0.15  # "in Cupertino": English marks places with a preposition
                 out.append(Candidate(toks[f].start, end, f, l_, ts, kind))
-    for m in _QUOTED.finditer(sent.text):
-        s, e = sent.start + m.start(1), sent.start + m.end(1)
+    quoted = {(m.start(1), m.end(1)) for m in _QUOTED.finditer(sent.text)}
+    quoted |= {m.span(g) for m in _BRACKETED.finditer(sent.text) for g in range(1, 5) if m.group(g)}
+    for a, b in sorted(quoted):
+        s, e = sent.start + a, sent.start + b
         rng = _token_range(sent, s, e)
         if rng is not None:
             out.append(Candidate(s, e, rng[0], rng[1], _type_score(q, "quoted", False, ""), "quoted"))
