@@ -148,3 +148,11 @@ def test_synthetic_cases_are_answered() -> None:
         assert ans.text == case.answer, case.question
         assert ans.evidence[0].crop_index == case.crop_index
         assert centre_in(ans.page_boxes(req)[0][1], case.cell_box)
+
+
+def test_a_label_misread_by_one_letter_still_names_its_row() -> None:
+    grid = [["구분", "2008년", "2009년"], ["인 화점(6)", "74.5", "76.6"], ["끌 는점(c)", "169.1", "168.8"]]
+    table = Table([TableCell(r, c, t) for r, row in enumerate(grid) for c, t in enumerate(row)], 3, 3, 1)
+    crop = CropInput(text=table.to_markdown(), table=table, kind="table")
+    answer = ExtractiveBackend().answer([VisionRequest("2009년 끓는점은 얼마인가?", [crop])])[0]
+    assert answer.answerable and answer.text == "168.8"

@@ -27,6 +27,7 @@ from vlm.extractive.locate import centre, find_runs, union
 from vlm.extractive.matching import match_terms
 from vlm.extractive.morph import TermHit, terms_of, tokenize
 from vlm.extractive.numbers import is_value_cell
+from vlm.extractive.ocr_match import MIN_SYLLABLES, near_in
 from vlm.extractive.question import Question
 
 
@@ -102,6 +103,7 @@ def answer_table(q: Question, table: Table, weights: dict[str, float],
     hits = cell_hits(grid)
     n_rows, n_cols = table.n_rows, table.n_cols
     value = [[is_value_cell(grid[r][c]) for c in range(n_cols)] for r in range(n_rows)]
+    _add_misread_terms(grid, hits, value, weights)
     head = header_rows(table, value)
     label = [[not value[r][c] or r < head for c in range(n_cols)] for r in range(n_rows)]
     caption = caption_hits or []
@@ -138,6 +140,24 @@ def answer_table(q: Question, table: Table, weights: dict[str, float],
     if best is not None:
         return best
     return _one_direction(grid, hits, weights, caption, head, q.entities)
+
+
+def _add_misread_terms(grid: list[list[str]], hits: list[list[list[TermHit]]],
+                       value: list[list[bool]], weights: dict[str, float]) -> None:
+    """A label cell holding a question term misread by one letter (``끌 는점`` for
+    ``끓는점``, see ``ocr_match``) gets that term as a hit of its own."""
+    long_terms = [t for t in weights if len(t) >= MIN_SYLLABLES]
+    if not long_terms:
+        return
+    for r, row in enumerate(grid):
+        for c, text in enumerate(row):
+            if not text or value[r][c]:
+                continue
+            have = {h.term for h in hits[r][c]}
+            index = max((h.index for h in hits[r][c]), default=-1) + 1
+            for t in long_terms:
+                if t not in have and near_in(t, text):
+                    hits[r][c].append(TermHit(t, index, 0, len(text)))
 
 
 def _one_direction(grid: list[list[str]], hits: list[list[list[TermHit]]],
