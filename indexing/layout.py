@@ -13,6 +13,8 @@ recursive XY cut. A page where nothing is found becomes one whole-page region.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Sequence
 from statistics import median
 
@@ -141,6 +143,15 @@ def _continues(tail: Box, line: Box) -> bool:
     return -0.5 * h < gap < 1.0 * h and overlap > 0.2 * min(tail.width, line.width) and similar
 
 
+_SENTENCE_END = re.compile(r"(?:다|요|니다|습니다)\s*[.!?。]\s*$|\w{3,}[.!?]\s*$")
+
+
+def ends_sentence(text: str) -> bool:
+    """Text that closes a sentence (``...착용하여야 한다.``, ``... in 2023.``)."""
+    last = text.strip().splitlines()[-1] if text.strip() else ""
+    return bool(_SENTENCE_END.search(last)) and len(last.split()) >= 2
+
+
 def block_kind(block_boxes: list[Box], body_height: float, text: str = "") -> RegionKind:
     """A block of one or two lines set clearly larger than the body text is a heading; so is
     one short numbered line without a colon (OCR line heights barely tell a bold heading from
@@ -149,6 +160,8 @@ def block_kind(block_boxes: list[Box], body_height: float, text: str = "") -> Re
     height = median(b.height for b in block_boxes)
     if len(block_boxes) == 1 and looks_like_caption(text):
         return RegionKind.CAPTION
+    if ends_sentence(text):
+        return RegionKind.TEXT  # a heading names; it does not end on 다. (OCR heights can lie)
     if len(block_boxes) <= 2 and height > 1.35 * body_height:
         return RegionKind.SECTION_HEADER
     if len(block_boxes) == 1 and looks_like_heading(text) and ":" not in text \
@@ -204,12 +217,13 @@ def scan_regions(lines: list[OcrLine], grids: list[RuledGrid], width: float, hei
                               table=table))
     body = sorted(line.height for line in outside)
     body_height = body[len(body) // 2] if body else 0.0
-    for block in blocks_from_lines([line.box for line in outside], [line.text for line in outside]):
+    cores = [line.core_box for line in outside]
+    for block in blocks_from_lines(cores, [line.text for line in outside]):
         block_lines = [outside[i] for i in block]
         box = block_lines[0].box
         for line in block_lines[1:]:
             box = box.union(line.box)
-        kind = block_kind([line.box for line in block_lines], body_height,
+        kind = block_kind([cores[i] for i in block], body_height,
                           "\n".join(line.text for line in block_lines))
         regions.append(Region(kind, box, text="\n".join(line.text for line in block_lines),
                               words=[w for line in block_lines for w in line.words]))

@@ -70,8 +70,22 @@ class OcrLine:
         return " ".join(w.text for w in self.words)
 
     @property
+    def core_box(self) -> Box:
+        """The line's box, its top and bottom taken from the words of its usual height. A word
+        Tesseract boxed twice as tall as its neighbours (it does so with words it glued
+        together) would make a body line look like a heading and part it from the next line
+        of its paragraph."""
+        heights = sorted(w.box.height for w in self.words)
+        if not heights:
+            return self.box
+        usual = heights[len(heights) // 2]
+        core = [w.box for w in self.words if w.box.height <= 1.3 * usual]
+        return Box(self.box.x0, min(b.y0 for b in core), self.box.x1, max(b.y1 for b in core),
+                   self.box.space)
+
+    @property
     def height(self) -> float:
-        return self.box.height
+        return self.core_box.height
 
 
 @dataclass(slots=True)

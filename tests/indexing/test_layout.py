@@ -96,3 +96,32 @@ def test_blank_scan_falls_back_to_one_picture_region():
     regions = layout.scan_regions([], [], 595, 842)
     assert len(regions) == 1 and regions[0].kind == RegionKind.PICTURE
     assert regions[0].box == Box(0, 0, 595, 842, Space.PAGE)
+
+
+def _words_line(words: list[tuple[str, float, float, float, float]]) -> OcrLine:
+    ws = [Word(t, Box(x0, y0, x1, y1, Space.PAGE)) for t, x0, y0, x1, y1 in words]
+    box = ws[0].box
+    for w in ws[1:]:
+        box = box.union(w.box)
+    return OcrLine(ws, box)
+
+
+def test_a_body_line_with_a_word_boxed_tall_stays_body_and_joins_its_paragraph():
+    # Tesseract boxes a word it glued together twice as tall as its neighbours
+    first = _words_line([("본제품은산업용세척과표면", 62, 226, 180, 244.4), ("처리", 190, 231.4, 210, 240.8),
+                         ("용도로", 214, 231.8, 240, 240.8), ("단위는", 250, 231.4, 280, 240.8),
+                         ("191", 284, 232.2, 300, 240.1), ("리터이며", 304, 231.4, 340, 240.8)])
+    second = _words_line([("사용", 63, 248, 80, 257.4), ("농도는", 84, 248.4, 110, 257.4),
+                          ("8.4%이다.", 114, 248.7, 162, 257.4)])
+    heading = _words_line([("1.", 64, 208, 70, 221), ("화학제품과", 74, 208, 130, 221)])
+    regions = layout.scan_regions([heading, first, second], [], 595, 842)
+    assert [r.kind for r in regions] == [RegionKind.SECTION_HEADER, RegionKind.TEXT]
+    assert "191" in regions[1].text and "8.4%" in regions[1].text
+    assert first.core_box.height < 10 and first.core_box.x0 == 62
+
+
+def test_a_block_that_ends_a_sentence_is_never_a_heading():
+    big = Box(63, 314, 204, 332.6, Space.PAGE)
+    assert layout.block_kind([big], 9.4, "장갑과보안경을 착용하여야 한다.") == RegionKind.TEXT
+    assert layout.block_kind([big], 9.4, "콜드락 냉각수 첨가제 물질안전보건자료") == RegionKind.SECTION_HEADER
+    assert layout.ends_sentence("It was founded in 1976.") and not layout.ends_sentence("1. Introduction")
