@@ -14,7 +14,6 @@ recursive XY cut. A page where nothing is found becomes one whole-page region.
 from __future__ import annotations
 
 import re
-
 from collections.abc import Sequence
 from statistics import median
 
