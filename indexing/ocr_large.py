@@ -13,6 +13,7 @@ the mosaic of bands.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from statistics import median
@@ -189,11 +190,20 @@ def merge_bands(reads: list[Read], bands: list[Band], seconds: list[list[Read]])
         if not any(_wordlike(r.text) for r in second):
             continue
         inside = [i for i, r in enumerate(out) if _centre_in(r.box, band.box)]
-        if not inside:
+        if not inside or _cuts_a_number([out[i] for i in inside], second):
             continue
         first, drop = inside[0], set(inside)
         out = out[:first] + second + [r for i, r in enumerate(out) if i > first and i not in drop]
     return out
+
+
+def _cuts_a_number(first: list[Read], second: list[Read]) -> bool:
+    """The second reading gives a number of the first short of its last digits (``(2013년``
+    read again as ``(201년``): the band was cut through a glyph, and the first reading is
+    kept whole."""
+    a = re.findall(r"\d+", "".join(r.text for r in first))
+    b = re.findall(r"\d+", "".join(r.text for r in second))
+    return len(a) == len(b) and any(len(y) < len(x) and x.startswith(y) for x, y in zip(a, b, strict=True))
 
 
 def _lines(tall: list[Read]) -> list[list[Read]]:

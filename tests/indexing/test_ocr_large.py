@@ -86,6 +86,18 @@ def test_merge_swaps_what_lies_inside_the_band_and_keeps_the_rest():
     assert [r.text for r in ocr_large.merge_bands(reads, [band], [junk])] == [r.text for r in reads]
 
 
+def test_a_band_read_again_short_of_a_number_s_last_digit_keeps_its_first_reading():
+    reads = [Read("(2013", 90.0, (610, 343, 760, 422), (1, 0, 1)),
+             Read("년", 90.0, (770, 343, 820, 422), (1, 0, 2)),
+             Read("개정판)", 90.0, (830, 343, 1040, 422), (1, 0, 3))]
+    band = Band((600, 340, 1045, 425), 0.5)
+    cut = [Read("(201", 95.0, (610, 343, 740, 422), (-1, 0, 1)), Read("년", 95.0, (770, 343, 820, 422), (-1, 0, 2)),
+           Read("개정판)", 95.0, (830, 343, 1040, 422), (-1, 0, 3))]
+    assert [r.text for r in ocr_large.merge_bands(reads, [band], [cut])] == ["(2013", "년", "개정판)"]
+    fixed = [Read("(2014", 95.0, (610, 343, 760, 422), (-1, 0, 1))] + cut[1:]  # a change, not a cut
+    assert [r.text for r in ocr_large.merge_bands(reads, [band], [fixed])][0] == "(2014"
+
+
 def test_words_read_in_the_mosaic_go_back_to_page_pixels():
     from PIL import Image
 
