@@ -369,3 +369,10 @@ def test_malformed_and_repeated_spans_are_never_candidates(question: str, text: 
     q = analyse_question(question)
     offered = {text[c.start:c.end] for s in split_sentences(text) for c in candidates(q, s, text)}
     assert offered and not offered & never, offered & never
+
+
+def test_a_question_that_is_only_its_attribute_still_has_a_term() -> None:
+    # the reader is shown "총보수는?" once the fund's name, said by the title, is left out
+    text = "12월 말 기준 본 펀드의 순자산총액은 5,953억 원이며 총보수는 연 1.10%이다."
+    answer = ExtractiveBackend().answer([VisionRequest("총보수는?", [CropInput(text=text)])])[0]
+    assert answer.answerable and answer.text == "1.10%"

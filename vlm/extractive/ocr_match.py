@@ -28,14 +28,15 @@ def one_letter_apart(a: str, b: str) -> bool:
     return sum(x != y for x, y in zip(letters(a), letters(b), strict=True)) == 1
 
 
-def near_in(term: str, text: str) -> bool:
-    """``term`` (three or more Hangul syllables) in ``text`` with spaces ignored, exactly or
-    with one syllable one letter apart."""
+def misread_in(term: str, text: str) -> bool:
+    """``term`` (three or more Hangul syllables) in ``text``, spaces ignored, with one
+    syllable one letter apart, and not as written: a term written out is the morpheme
+    analyser's to find (it may rightly not, ``순자산`` inside ``순자산총액``)."""
     if len(term) < MIN_SYLLABLES or not all(_is_syllable(ch) for ch in term):
         return False
     flat = "".join(text.split())
     if term in flat:
-        return True
+        return False
     n = len(term)
     for i in range(len(flat) - n + 1):
         window = flat[i:i + n]

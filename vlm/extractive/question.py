@@ -244,6 +244,8 @@ def analyse_question(text: str) -> Question:
         # the rule's question words, not the nouns it spans: "what was *revenue*" keeps revenue
         drop |= _EN_CUES
     terms = [h for h in all_terms if h.term not in drop]
+    if not terms:  # "총보수는?": the noun that types the question is all it asks about
+        terms = [h for h in all_terms if h.term not in _FRAME_NOUNS | set(_WH)]
     quantities = list(find_quantities(text))
     focus = _focus(tokens, terms, cue_index if cue_index >= 0 else len(tokens))
     unit = _counter(tokens)

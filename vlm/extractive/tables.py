@@ -27,7 +27,7 @@ from vlm.extractive.locate import centre, find_runs, union
 from vlm.extractive.matching import match_terms
 from vlm.extractive.morph import TermHit, terms_of, tokenize
 from vlm.extractive.numbers import is_value_cell
-from vlm.extractive.ocr_match import MIN_SYLLABLES, near_in
+from vlm.extractive.ocr_match import MIN_SYLLABLES, misread_in
 from vlm.extractive.question import Question
 
 
@@ -156,7 +156,7 @@ def _add_misread_terms(grid: list[list[str]], hits: list[list[list[TermHit]]],
             have = {h.term for h in hits[r][c]}
             index = max((h.index for h in hits[r][c]), default=-1) + 1
             for t in long_terms:
-                if t not in have and near_in(t, text):
+                if t not in have and misread_in(t, text):
                     hits[r][c].append(TermHit(t, index, 0, len(text)))
 
 
