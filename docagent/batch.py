@@ -71,8 +71,12 @@ def run_batch_job(ingestor: Ingestor, job_id: str,
         source = dict((s.get_one(Job, job_id).payload or {})["source"])
     registered = ingestor.register_into(job_id, _uploads(settings, source), on_document=on_document)
     skipped = {r.id for r in registered if r.status == "indexed"}  # by an earlier run
-    rows = {r.id: r for r in ingestor.run_job(job_id, progress)}
-    return report([rows.get(r.id, r) for r in registered], skipped)
+
+    def batch_report(done: list[DocumentRow]) -> dict:
+        by_id = {r.id: r for r in done}
+        return report([by_id.get(r.id, r) for r in registered], skipped)
+
+    return batch_report(ingestor.run_job(job_id, progress, result=batch_report))
 
 
 def report(rows: list[DocumentRow], skipped: set[str | None]) -> dict:

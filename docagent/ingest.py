@@ -149,12 +149,16 @@ class Ingestor:
         return doc
 
     # -- processing ------------------------------------------------------------------------
-    def run_job(self, job_id: str, progress: Progress | None = None) -> list[DocumentRow]:
+    def run_job(self, job_id: str, progress: Progress | None = None,
+                result: Callable[[list[DocumentRow]], dict] | None = None) -> list[DocumentRow]:
         """Process the job's documents, writing each one as soon as its pages are done.
 
         Documents are opened a few ahead and their pages queued on one ``PagePool``, so the
         page workers go on with the next documents while this thread writes the finished one
-        (terms, vectors, rows, index) and never wait for a document's slowest page."""
+        (terms, vectors, rows, index) and never wait for a document's slowest page.
+        ``result`` builds the job's result from its documents (a batch's report); it is
+        written in the transaction that marks the job succeeded, so no reader ever sees a
+        finished job without it."""
         url = self.settings.database_url
         with session_scope(url) as s:
             job = s.get_one(Job, job_id)
@@ -170,7 +174,8 @@ class Ingestor:
         with session_scope(url) as s:
             job = s.get_one(Job, job_id)
             rows = self._rows(s, doc_ids)
-            finish(s, job, JobStatus.SUCCEEDED, result={"documents": [r.to_json() for r in rows]})
+            done = result(rows) if result is not None else {"documents": [r.to_json() for r in rows]}
+            finish(s, job, JobStatus.SUCCEEDED, result=done)
             return rows
 
     def _run_documents(self, doc_ids: list[str], tracker: _JobTracker) -> None:
