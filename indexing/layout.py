@@ -214,9 +214,9 @@ def scan_regions(lines: list[OcrLine], grids: list[RuledGrid], width: float, hei
         table = table_from_grid(grid, words)
         regions.append(Region(RegionKind.TABLE, grid.box, text=table.to_markdown(), words=words,
                               table=table))
-    body = sorted(line.height for line in outside)
-    body_height = body[len(body) // 2] if body else 0.0
     cores = [line.core_box for line in outside]
+    body = sorted(b.height for b in cores)
+    body_height = body[len(body) // 2] if body else 0.0
     for block in blocks_from_lines(cores, [line.text for line in outside]):
         block_lines = [outside[i] for i in block]
         box = block_lines[0].box
