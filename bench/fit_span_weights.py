@@ -4,10 +4,12 @@ Every candidate the reader considers for a question (``vlm.extractive.spans
 .scored_candidates``, with the gold paragraph as the only crop) is a row of features
 (``vlm.extractive.span_features.NAMES``); the candidates equal to a gold answer after
 normalisation are the positives. The weights maximise the softmax likelihood of the positives
-among each question's candidates (a listwise linear ranker, L2-regularised, fitted with Adam
-from zero), on articles 20-69 of the KorQuAD file only; articles 0-19, the set the answering
-benchmark (``bench.ask_accuracy``) asks end to end, are scored here with both weight sets and
-never fitted on. Questions whose candidates hold no gold answer give no gradient.
+among each question's candidates (a listwise linear ranker fitted with Adam, L2-regularised
+towards a multiple of the hand weights), on articles 20-69 of the KorQuAD file and the
+development templates' document facts only; articles 0-19, the set the answering benchmark
+(``bench.ask_accuracy``) asks end to end, and the held-out templates are scored here with
+both weight sets and never fitted on. Questions whose candidates hold no gold answer give no
+gradient.
 
     .venv/bin/python -m bench.fit_span_weights            # report only
     .venv/bin/python -m bench.fit_span_weights --write    # and rewrite vlm/extractive/span_weights.py
@@ -38,7 +40,7 @@ WEIGHTS_FILE = Path(__file__).resolve().parent.parent / "vlm" / "extractive" / "
 
 
 def question_rows(path: Path) -> list[dict]:
-    """One row per question: its article, type, candidates' surfaces and feature matrix."""
+    """One row per question: its article, answer type, candidates' feature matrix and labels."""
     rows = []
     for ai, art in enumerate(json.loads(path.read_text(encoding="utf-8"))["data"]):
         for para in art["paragraphs"]:
