@@ -30,7 +30,7 @@ from indexing.context import (
 from indexing.continuation import link_tables
 from indexing.embedders import Embedder
 from indexing.geometry import Box, Space
-from indexing.model import RegionKind, Table, Word
+from indexing.model import RegionKind, Table, TextSource, Word
 from indexing.passages import PARTS, Analyse, PassageOptions, document_passages
 from indexing.passages import Passage as PassageSpec
 from indexing.tokenize import KoreanAnalyzer
@@ -48,7 +48,8 @@ def block_of(crop: Crop, page: Page) -> Block:
     lines = text_lines(words) if kind in (RegionKind.TITLE, RegionKind.SECTION_HEADER,
                                           RegionKind.TEXT, RegionKind.PAGE_HEADER) else ()
     return Block(page.number, kind, _box(crop), crop.text or "",
-                 block_size([w.box.height for w in words]), page.height, lines)
+                 block_size([w.box.height for w in words]), page.height, lines,
+                 crop.text_source == TextSource.OCR)
 
 
 @dataclass(slots=True)

@@ -67,6 +67,7 @@ class Block:
     size: float = 0.0
     page_height: float = 842.0
     lines: tuple[tuple[str, float], ...] = ()  # (text, median word height) per line, if known
+    ocr: bool = False  # its text was read by OCR
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +135,7 @@ class DocumentContext:
     title_source: str  # "layout", "metadata" or "filename"
     roles: list[Role] = field(default_factory=list)
     contexts: list[CropContext] = field(default_factory=list)
+    title_ocr: bool = False  # the title was read by OCR (its spaces may fall inside words)
 
 
 def block_size(heights: Sequence[float]) -> float:
@@ -165,7 +167,8 @@ def document_context(blocks: Sequence[Block], *, filename: str,
         contexts.append(CropContext(title, texts, " ".join(captions.get(i, []))))
     if title_at is not None and not any(r == Role.BODY for r in roles):
         roles[title_at] = Role.BODY  # a document that is only a title is still findable
-    return DocumentContext(title, source, roles, contexts)
+    title_ocr = title_at is not None and blocks[title_at].ocr
+    return DocumentContext(title, source, roles, contexts, title_ocr)
 
 
 def text_lines(words: Sequence[Word]) -> tuple[tuple[str, float], ...]:

@@ -65,7 +65,7 @@ def link_tables(blocks: Sequence[Block], tables: Sequence[Table | None], context
                                   continues=chain[0] if k else None,
                                   header=lent if k and not repeats else (),
                                   caption=own.caption or (contexts[chain[0]].caption if k else ""))
-    return DocumentContext(context.title, context.title_source, list(context.roles), contexts)
+    return replace(context, roles=list(context.roles), contexts=contexts)
 
 
 def continues(first: Table, prev: Table, nxt: Table, prev_box: Box, next_box: Box,

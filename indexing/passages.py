@@ -21,6 +21,7 @@ character n-grams (``indexing.grams``), matched against the question's by ``Fusi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -151,6 +152,10 @@ def document_passages(blocks: Sequence[Block], tables: Sequence[Table | None],
     own_terms = analyse([b.text for b in blocks])
     ctx_texts = [c.text(options.context_parts) if options.context else "" for c in context.contexts]
     ctx_terms = _analyse_distinct(ctx_texts, analyse)
+    unsplit = _unsplit_title_terms(context, analyse)
+    if unsplit and options.context and "title" in options.context_parts:
+        ctx_terms = [_with(terms, unsplit) if c.title else terms
+                     for terms, c in zip(ctx_terms, context.contexts, strict=True)]
     out: list[Passage] = []
     for i, block in enumerate(blocks):
         if options.fold and context.roles[i] != Role.BODY:
@@ -163,7 +168,7 @@ def document_passages(blocks: Sequence[Block], tables: Sequence[Table | None],
             parts = _parts(block, tables[i], words[i] if words else (), context.contexts[i].header)
             out.extend(_part_passages(i, block, parts, ctx_texts[i], ctx_terms[i], analyse))
     if options.page_units or options.document_units:
-        title_terms = analyse([context.title])[0] if context.title else []
+        title_terms = _with(analyse([context.title])[0], unsplit) if context.title else []
         out.extend(_page_and_document(blocks, own_terms, title_terms, char_grams(context.title),
                                       options))
     return out
@@ -203,6 +208,29 @@ def _page_and_document(blocks: Sequence[Block], own_terms: list[list[str]], titl
         if everything or title_terms:
             out.append(Passage("document", "", title_terms + everything, False, title_grams))
     return out
+
+
+_SPLIT_SYLLABLES = re.compile(r"(?<=[\uac00-\ud7a3])\s+(?=[\uac00-\ud7a3])")
+
+
+def _unsplit_title_terms(context: DocumentContext, analyse: Analyse) -> list[str]:
+    """Terms of an OCR-read title with the spaces between Hangul syllables taken out.
+
+    Tesseract sets spaces inside the large type of a title as readily as between its words
+    ("은 빛 고 등 학교2005학년도" for "은빛고등학교 2005학년도"), and nothing in the gaps tells
+    the two apart; a question names the entity whole. Korean words run together still analyse
+    into the same nouns ("창원시통계연보" -> 창원시, 통계, 연보), so the joined title's terms are
+    added to what the title as read gives."""
+    if not context.title_ocr or not context.title:
+        return []
+    joined = _SPLIT_SYLLABLES.sub("", context.title)
+    return analyse([joined])[0] if joined != context.title else []
+
+
+def _with(terms: list[str], extra: list[str]) -> list[str]:
+    """``terms`` and the ``extra`` terms it does not already hold."""
+    have = set(terms)
+    return terms + [t for t in dict.fromkeys(extra) if t not in have]
 
 
 def _analyse_distinct(texts: list[str], analyse: Analyse) -> list[list[str]]:

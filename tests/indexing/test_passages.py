@@ -155,3 +155,29 @@ def test_table_columns_carry_the_row_labels():
     assert [c.text for c in cols] == ["2021년 | 매출액: 2,810 | 영업이익: 412",
                                       "2022년 | 매출액: 3,067 | 영업이익: 455"]
     assert cols[0].box == Box(100, 0, 190, 58, Space.PAGE)  # the header cell too
+
+
+def test_an_ocr_read_title_is_also_indexed_with_its_syllables_joined():
+    from indexing.tokenize import KoreanAnalyzer
+
+    real = KoreanAnalyzer().index_terms_batch
+    split = "은 빛 고 등 학교2005학년도 학교 운영 보고서"  # Tesseract on a scanned title
+    question = set(KoreanAnalyzer().query_terms("은빛고등학교의 학급 수를 알려 주세요."))
+
+    def units(ocr: bool) -> list:
+        blocks = [Block(1, K.TITLE, Box(72, 60, 500, 90, Space.PAGE), split, 20.0, ocr=ocr),
+                  Block(1, K.TEXT, Box(72, 150, 500, 200, Space.PAGE), "본교는 23학급을 편성하였다.",
+                        10.0, ocr=ocr)]
+        ctx = document_context(blocks, filename="s.pdf")
+        assert ctx.title == split and ctx.title_ocr == ocr
+        return document_passages(blocks, [None, None], ctx, real)
+
+    scanned, typed = units(True), units(False)
+    assert "은빛" in scanned[0].context_terms and "·은빛" in scanned[0].context_terms
+    assert "은빛" in next(u for u in scanned if u.level == "document").terms
+    as_read = typed[0].context_terms
+    added = scanned[0].context_terms[len(as_read):]
+    assert scanned[0].context_terms[:len(as_read)] == as_read  # the title as read stays
+    assert added and len(set(added)) == len(added) and not set(added) & set(as_read)
+    assert "은빛" not in typed[0].context_terms  # a text layer's spaces are the author's
+    assert question & set(scanned[0].context_terms) > question & set(typed[0].context_terms)
