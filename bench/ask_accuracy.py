@@ -199,7 +199,7 @@ def _mean(xs: list) -> float | None:
 
 
 def main() -> None:
-    from vlm.synth.collections import DEVELOPMENT_TEMPLATES, HELD_OUT_TEMPLATES
+    from vlm.synth.collections import DEVELOPMENT_TEMPLATES, HELD_OUT_TEMPLATES, UNSEEN_TEMPLATES
 
     p = argparse.ArgumentParser()
     p.add_argument("--quick", action="store_true", help="fewer templates and KorQuAD articles")
@@ -208,7 +208,7 @@ def main() -> None:
     dev = list(DEVELOPMENT_TEMPLATES)[: 1 if args.quick else None]
     held = list(HELD_OUT_TEMPLATES)[: 1 if args.quick else None]
     sets: dict[str, tuple[list, list[Item]]] = {}
-    for split, names in (("development", dev), ("held-out", held)):
+    for split, names in (("development", dev), ("held-out", held), ("unseen", list(UNSEEN_TEMPLATES))):
         for name, (files, items) in template_items(names).items():
             sets[f"{split}/text/{name}"] = (files, items)
             if not args.no_scans:

@@ -26,12 +26,13 @@ from vlm.synth.templates import (
     DEVELOPMENT_TEMPLATES,
     HELD_OUT_TEMPLATES,
     TEMPLATES,
+    UNSEEN_TEMPLATES,
     Quantity,
     Template,
 )
 
 __all__ = [
-    "DEVELOPMENT_TEMPLATES", "HELD_OUT_TEMPLATES", "KINDS", "TEMPLATES", "GoldBox",
+    "DEVELOPMENT_TEMPLATES", "HELD_OUT_TEMPLATES", "KINDS", "TEMPLATES", "UNSEEN_TEMPLATES", "GoldBox",
     "SynthCollection", "SynthDocument", "SynthQuestion", "template_collection",
 ]
 

@@ -452,8 +452,66 @@ MSDS = Template(
     ),
 )
 
-TEMPLATES: dict[str, Template] = {t.key: t for t in (CITY, COMPANY, FUND, HOSPITAL, SCHOOL, MSDS)}
+# Added after the held-out templates' failures had been read (the OCR-split title rule came
+# from them): the year comes before the name in its title, and the names hold a space.
+LIBRARY = Template(
+    key="library_annual",
+    title="{edition}년도 {entity} 운영 실적",
+    subtitle="도서관운영위원회 심의 자료",
+    header="도서관 운영 실적",
+    entities=("해오름 어린이도서관", "별빛 작은도서관", "느티나무 도서관", "한가람 시립도서관",
+              "물빛 공공도서관", "바람개비 도서관", "솔숲 작은도서관", "새봄 시립도서관",
+              "달빛 어린이도서관", "나래 공공도서관", "윤슬 도서관", "다래 작은도서관",
+              "꽃뫼 시립도서관"),
+    facts=(
+        Quantity("소장 도서", "권", 20_000, 600_000, key="books"),
+        Quantity("열람 좌석", "석", 40, 900, key="seats"),
+    ),
+    intro=(
+        Section("1. 도서관 개요", (
+            "이 도서관은 지역 주민의 독서와 평생 학습을 돕기 위하여 설립된 공공 도서관이다. "
+            "{edition}년 말 현재 소장 도서는 {books}이고 열람 좌석은 {seats}이다.",
+            "자료실은 일반, 어린이, 디지털 자료실로 나뉘며 평일에는 밤 늦게까지 문을 연다.",
+        )),
+        Section("2. 주요 사업", (
+            "올해에는 독서 동아리 지원 사업과 찾아가는 이동 도서관을 운영하였고 다문화 가정을 "
+            "위한 원서 자료를 새로 갖추었다.",
+        )),
+    ),
+    table=TableSpec(
+        heading="3. 이용 현황",
+        intro="아래 표는 최근 5년 동안의 이용자와 대출, 행사 실적을 연도별로 모은 것이다.",
+        caption="표 1. 연도별 이용 현황",
+        metrics=(
+            Quantity("방문자 수", "명", 30_000, 900_000),
+            Quantity("대출 권수", "권", 10_000, 700_000),
+            Quantity("신규 회원", "명", 500, 20_000, drift=(-0.1, 0.1)),
+            Quantity("문화 행사", "회", 10, 400, drift=(-0.1, 0.15)),
+        ),
+        corner="항목",
+    ),
+    chart=ChartSpec(
+        heading="4. 전자책 이용",
+        intro="전자책 대출은 누리집과 모바일 앱으로 빌린 건수를 합한 것이다.",
+        title="연도별 전자책 대출 건수 (건)",
+        caption="그림 1. 전자책 대출 건수",
+        quantity=Quantity("전자책 대출 건수", "건", 1_000, 80_000, drift=(0.0, 0.3)),
+        kind="line",
+    ),
+    closing=(
+        Section("5. 내년도 계획", (
+            "내년에는 노후한 열람 공간을 고치고 어린이 자료실의 좌석을 늘릴 예정이다. 이용자 "
+            "설문에서 요청이 많았던 주말 프로그램도 새로 마련한다.",
+        )),
+    ),
+    plan=("intro", "break", "chart", "table", "break", "closing"),
+)
+
+TEMPLATES: dict[str, Template] = {t.key: t for t in (CITY, COMPANY, FUND, HOSPITAL, SCHOOL, MSDS,
+                                                     LIBRARY)}
 # Retrieval rules may be tuned on the development templates; benchmarks also report the
 # held-out ones, which nobody looked at while writing those rules.
 DEVELOPMENT_TEMPLATES: tuple[str, ...] = ("city_yearbook", "company_annual", "fund_monthly")
 HELD_OUT_TEMPLATES: tuple[str, ...] = ("hospital_ops", "school_ops", "msds")
+# Reported on its own: no rule has been written from its results.
+UNSEEN_TEMPLATES: tuple[str, ...] = ("library_annual",)
