@@ -23,6 +23,13 @@ from vlm.extractive.morph import terms_of, tokenize
 from vlm.extractive.tables import expanded_grid
 
 _COVERAGE = re.compile(r"coverage=([0-9.]+)")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?=년|\b|$)")
+# A crop that does not state the asked year is asked without it (the year is its document's
+# edition, in the title: ``evidence.reader_question``), so it covers the rest of the question
+# at no cost. "최근 5개 학년도의 학생 수와 졸업생 ..." then covers "졸업생 수" fully and beats
+# the table row of that very year; its coverage counts for this share against crops that
+# match the year themselves.
+YEAR_DROPPED = 0.5
 _YEARISH = re.compile(r"^(?:19|20)\d\d\s*년?도?$|^\d{1,2}\s*월$|^Q[1-4]$|^\d분기$")
 
 
@@ -48,12 +55,19 @@ def propose(backend: VLMBackend, sub: SubQuestion, candidates: list[Candidate],
     for c, req, ans in zip(candidates, requests, answers, strict=False):
         reading = _reading(sub, c, req, ans)
         m = _COVERAGE.search(ans.raw or "")
-        scored.append(((ans.answerable, float(m.group(1)) if m else 0.5, -c.rank), reading))
+        coverage = float(m.group(1)) if m else 0.5
+        if _years(sub.text) - _years(req.question):
+            coverage *= YEAR_DROPPED  # asked of a crop that does not state the year (see below)
+        scored.append(((ans.answerable, coverage, -c.rank), reading))
     for c, (key, _) in zip(candidates, list(scored), strict=False):
         if not key[0] and (cell := lookup_cell(sub, c)) is not None:
             scored.append(((True, 0.34, -c.rank), cell))  # below every reading the backend vouched for
     scored.sort(key=lambda t: t[0], reverse=True)
     return [r for _, r in scored]
+
+
+def _years(text: str) -> set[str]:
+    return set(_YEAR.findall(text))
 
 
 def _label(text: str) -> str:

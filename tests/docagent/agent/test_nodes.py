@@ -123,3 +123,16 @@ def test_a_paragraph_fact_is_read_with_its_unit() -> None:
     state = _run_until_verify(nodes, "한빛전자의 2023년 연구개발비는 얼마인가?")
     answer = nodes.synthesize(state)["answer"]
     assert answer.answerable and answer.answer.startswith("1,377억 원")
+
+
+def test_the_row_of_the_asked_year_beats_a_paragraph_that_only_its_title_dates() -> None:
+    # 2023 is the edition, in the title: the paragraph is asked "임직원 수는?" and covers it all
+    grid = [["구분", "2022년", "2023년"], ["임직원 수(명)", "7,120", "7,413"]]
+    cells = [TableCell(r, c, t, Box(X0 + c * W, Y0 + r * H, X0 + (c + 1) * W, Y0 + (r + 1) * H))
+             for r, row in enumerate(grid) for c, t in enumerate(row)]
+    table = _candidate(rank=1, table=Table(cells, 2, 3, 1))
+    paragraph = _candidate(rank=0, text="다음 표는 최근 5개 연도의 임직원 수를 나타낸 것이다.", crop_id="8")
+    nodes = Nodes(FakeRetriever([paragraph, table]), ExtractiveBackend())
+    answer = nodes.synthesize(_run_until_verify(nodes, "한빛전자의 2023년 임직원 수는?"))["answer"]
+    assert answer.answerable and answer.answer.startswith("7,413"), answer
+    assert answer.citations[0].crop_id == "7"
