@@ -28,6 +28,8 @@ MIN_INK = 0.02  # share of a blob's box that is non-text ink: a rule or a frame 
 LABEL_PAD_PT = 28.0  # labels sit this close around the plot (axis ticks, value labels, title)
 LABEL_MAX_CHARS = 40
 MIN_WORD_CONF = 80.0  # below this, a word over a plot is more likely its ink than a label
+PROSE_SYLLABLES = 8  # a line with this many Hangul syllables (and few digits) is prose...
+PROSE_LINES = 3  # ...and a blob whose lines hold this many of them, and half, is text
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +57,8 @@ def find_figures(image: Image.Image, dpi: float, lines: list[OcrLine], grids: li
         if min(box.width, box.height) < MIN_SIDE_PT or share < MIN_INK:
             continue
         labels = [i for i, line in enumerate(lines) if i not in taken and _label_of(line, box)]
+        if _mostly_prose([lines[i].text for i in labels]):
+            continue
         taken.update(labels)
         for i in labels:
             box = box.union(lines[i].box)
@@ -87,6 +91,20 @@ def _is_text(word) -> bool:  # type: ignore[no-untyped-def]
     if not any(ch.isalnum() for ch in word.text):
         return False
     return word.confidence is None or word.confidence >= MIN_WORD_CONF
+
+
+def _mostly_prose(texts: list[str]) -> bool:
+    """Whether the lines a blob would take are sentences rather than labels: a column of
+    narrow prose that OCR read with little confidence leaves its words as ink, and its lines
+    are short enough to pass for labels. A chart's labels are numbers, years and a title."""
+    prose = [t for t in texts if _is_prose(t)]
+    return len(prose) >= PROSE_LINES and len(prose) >= 0.5 * len(texts)
+
+
+def _is_prose(text: str) -> bool:
+    syllables = sum(0xAC00 <= ord(ch) <= 0xD7A3 for ch in text)
+    digits = sum(ch.isdigit() for ch in text)
+    return syllables >= PROSE_SYLLABLES and digits <= 0.2 * syllables
 
 
 def _label_of(line: OcrLine, plot: Box) -> bool:

@@ -23,6 +23,7 @@ from vlm.extractive.morph import terms_of, tokenize
 from vlm.extractive.tables import expanded_grid
 
 _COVERAGE = re.compile(r"coverage=([0-9.]+)")
+_CAPTION_NUMBER = re.compile(r"^\s*(그림|도표|차트|Figure|Fig\.?|Chart)\s*[0-9.]+\s*", re.IGNORECASE)
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?=년|\b|$)")
 # A crop that does not state the asked year is asked without it (the year is its document's
 # edition, in the title: ``evidence.reader_question``), so it covers the rest of the question
@@ -70,6 +71,16 @@ def _years(text: str) -> set[str]:
     return set(_YEAR.findall(text))
 
 
+def _names_the_chart(question: str, c: Candidate) -> bool:
+    """Whether the question names what the chart's caption (or, without one, its section
+    heading) says it shows: at least half the caption's terms. A lone series read from a scan
+    has no label of its own; without this, any question that matches a year of the chart takes
+    its value ("의료진 수는?" answered from "그림 1. 응급실 내원 환자 수")."""
+    caption = c.result.get("caption") or " ".join((c.result.get("headings") or [])[-1:])
+    said = {t for t in _terms(_CAPTION_NUMBER.sub("", caption)) if not _YEARISH.match(t)}
+    return not said or len(said & _terms(question)) >= 0.5 * len(said)
+
+
 def _label(text: str) -> str:
     return "".join(re.sub(r"\(.*?\)", "", text).split())
 
@@ -85,7 +96,8 @@ def lookup_cell(sub: SubQuestion, c: Candidate) -> Reading | None:
     q = "".join(sub.text.split())
     rows = [i for i in range(1, len(grid)) if len(_label(grid[i][0])) >= 2 and _label(grid[i][0]) in q]
     cols = [j for j in range(1, len(grid[0])) if len(_label(grid[0][j])) >= 2 and _label(grid[0][j]) in q]
-    if not rows and len(grid) == 2 and not _label(grid[1][0]) and c.crop.kind in CHART_KINDS:
+    if not rows and len(grid) == 2 and not _label(grid[1][0]) and c.crop.kind in CHART_KINDS \
+            and _names_the_chart(sub.text, c):
         rows = [1]  # a chart's lone series, unnamed on a scan where its title is a crop apart
     if len(rows) > 1:
         rows = [max(rows, key=lambda i: len(_label(grid[i][0])))]

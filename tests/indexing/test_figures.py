@@ -63,3 +63,21 @@ def test_numbered_headings_and_captions_stand_alone_on_scans():
              line("표 1. 주요 통계 지표", 62, 126, w=150, h=14.4)]
     regions = scan_regions(lines, [], 595.0, 842.0)
     assert [r.kind for r in regions] == [RegionKind.SECTION_HEADER, RegionKind.TEXT, RegionKind.CAPTION]
+
+
+def test_a_column_of_prose_read_with_low_confidence_is_no_figure():
+    """Words under MIN_WORD_CONF stay ink; a narrow column of them is a blob the size of a
+    chart, and its short lines pass for labels, but they are sentences."""
+    image = Image.new("L", (round(595 * SCALE), round(842 * SCALE)), 255)
+    draw = ImageDraw.Draw(image)
+    texts = ["본 병원은 지역 거점 종합병원으로서", "응급 진료와 전문 진료를 함께", "제공하고 있다. 병상 수는 612병상이며",
+             "의료진 수는 1,387명이다.", "본 병원은 권역 응급의료센터로", "지정되어 중증 응급 환자를 진료한다."]
+    lines = []
+    for i, text in enumerate(texts):
+        y = 100 + 14 * i
+        box = Box(72, y, 272, y + 10, Space.PAGE)
+        lines.append(OcrLine([Word(text, box, 60.0)], box))
+        draw.rectangle([72 * SCALE, y * SCALE, 272 * SCALE, (y + 10) * SCALE], fill=0)
+    assert find_figures(image, DPI, lines, [], (595.0, 842.0)) == []
+    image, chart = page_with_chart()  # the same test leaves a chart alone
+    assert len(find_figures(image, DPI, chart, [], (595.0, 842.0))) == 1
