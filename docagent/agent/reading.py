@@ -25,12 +25,7 @@ from vlm.extractive.tables import expanded_grid
 _COVERAGE = re.compile(r"coverage=([0-9.]+)")
 _CAPTION_NUMBER = re.compile(r"^\s*(그림|도표|차트|Figure|Fig\.?|Chart)\s*[0-9.]+\s*", re.IGNORECASE)
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?=년|\b|$)")
-# A crop that does not state the asked year is asked without it (the year is its document's
-# edition, in the title: ``evidence.reader_question``), so it covers the rest of the question
-# at no cost. "최근 5개 학년도의 학생 수와 졸업생 ..." then covers "졸업생 수" fully and beats
-# the table row of that very year; its coverage counts for this share against crops that
-# match the year themselves.
-YEAR_DROPPED = 0.5
+
 _YEARISH = re.compile(r"^(?:19|20)\d\d\s*년?도?$|^\d{1,2}\s*월$|^Q[1-4]$|^\d분기$")
 
 
@@ -57,8 +52,7 @@ def propose(backend: VLMBackend, sub: SubQuestion, candidates: list[Candidate],
         reading = _reading(sub, c, req, ans)
         m = _COVERAGE.search(ans.raw or "")
         coverage = float(m.group(1)) if m else 0.5
-        if _years(sub.text) - _years(req.question):
-            coverage *= YEAR_DROPPED  # asked of a crop that does not state the year (see below)
+        coverage *= _year_share(sub.text, req.question)
         scored.append(((ans.answerable, coverage, -c.rank), reading))
     for c, (key, _) in zip(candidates, list(scored), strict=False):
         if not key[0] and (cell := lookup_cell(sub, c)) is not None:
@@ -69,6 +63,19 @@ def propose(backend: VLMBackend, sub: SubQuestion, candidates: list[Candidate],
 
 def _years(text: str) -> set[str]:
     return set(_YEAR.findall(text))
+
+
+def _year_share(asked: str, put: str) -> float:
+    """The share of the question a reading's coverage stands for. A crop that does not state
+    the asked year is asked without it (the year is its document's edition, in the title:
+    ``evidence.reader_question``) and would cover the rest at no cost: "최근 5개 학년도의 학생 수와
+    졸업생 ..." covers "졸업생 수" fully and beat the table row of that very year. Each year
+    left out counts as one term not matched."""
+    dropped = len(_years(asked) - _years(put))
+    if not dropped:
+        return 1.0
+    kept = max(len(_terms(put)), 1)
+    return kept / (kept + dropped)
 
 
 def _names_the_chart(question: str, c: Candidate) -> bool:
