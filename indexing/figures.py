@@ -11,6 +11,7 @@ its labels, and its caption can attach to it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,7 +30,9 @@ LABEL_PAD_PT = 28.0  # labels sit this close around the plot (axis ticks, value 
 LABEL_MAX_CHARS = 40
 MIN_WORD_CONF = 80.0  # below this, a word over a plot is more likely its ink than a label
 PROSE_SYLLABLES = 8  # a line with this many Hangul syllables (and few digits) is prose...
-PROSE_LINES = 3  # ...and a blob whose lines hold this many of them, and half, is text
+PROSE_LINES = 3  # ...and a blob whose lines hold this many of them, and this share, is text
+PROSE_SHARE = 0.4
+_SENTENCE_END = re.compile(r"[다요죠음함됨임][.!]?\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,11 +101,14 @@ def _mostly_prose(texts: list[str]) -> bool:
     narrow prose that OCR read with little confidence leaves its words as ink, and its lines
     are short enough to pass for labels. A chart's labels are numbers, years and a title."""
     prose = [t for t in texts if _is_prose(t)]
-    return len(prose) >= PROSE_LINES and len(prose) >= 0.5 * len(texts)
+    return len(prose) >= PROSE_LINES and len(prose) >= PROSE_SHARE * len(texts)
 
 
 def _is_prose(text: str) -> bool:
+    """A run of Hangul with few digits, or a line that ends a sentence (``...명이다.``)."""
     syllables = sum(0xAC00 <= ord(ch) <= 0xD7A3 for ch in text)
+    if _SENTENCE_END.search(text) and syllables >= 3:
+        return True
     digits = sum(ch.isdigit() for ch in text)
     return syllables >= PROSE_SYLLABLES and digits <= 0.2 * syllables
 

@@ -81,3 +81,12 @@ def test_a_column_of_prose_read_with_low_confidence_is_no_figure():
     assert find_figures(image, DPI, lines, [], (595.0, 842.0)) == []
     image, chart = page_with_chart()  # the same test leaves a chart alone
     assert len(find_figures(image, DPI, chart, [], (595.0, 842.0))) == 1
+
+
+def test_sentence_ends_make_a_line_prose():
+    from indexing.figures import _is_prose, _mostly_prose
+
+    assert _is_prose("의료진 수는 1,387명이다.") and _is_prose("본병원은권역응급의료터로지정되어")
+    assert not _is_prose("97,519") and not _is_prose("2023년") and not _is_prose("1. 병원 현황")
+    chart = ["연도별 응급실 내원 환자 수 (명)", "120,000", "97,519", "90,000", "2019년", "2020년", "2021년"]
+    assert not _mostly_prose(chart)
