@@ -78,7 +78,7 @@ class OcrLine:
         heights = sorted(w.box.height for w in self.words)
         if not heights:
             return self.box
-        usual = heights[len(heights) // 2]
+        usual = heights[(len(heights) - 1) // 2]  # the lower median: glued words are only taller
         core = [w.box for w in self.words if w.box.height <= 1.3 * usual]
         return Box(self.box.x0, min(b.y0 for b in core), self.box.x1, max(b.y1 for b in core),
                    self.box.space)

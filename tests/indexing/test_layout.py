@@ -118,6 +118,12 @@ def test_a_body_line_with_a_word_boxed_tall_stays_body_and_joins_its_paragraph()
     assert [r.kind for r in regions] == [RegionKind.SECTION_HEADER, RegionKind.TEXT]
     assert "191" in regions[1].text and "8.4%" in regions[1].text
     assert first.core_box.height < 10 and first.core_box.x0 == 62
+    # a short last line with half its words boxed tall still has the body's height
+    short = _words_line([("사용", 62.6, 248.0, 80, 257.4), ("농", 84, 248.4, 92, 257.4),
+                         ("도는", 96, 244.8, 112, 262.1), ("13.6%이다.", 116, 244.8, 168, 262.1)])
+    assert short.core_box.height < 10
+    regions = layout.scan_regions([heading, first, short], [], 595, 842)
+    assert [r.kind for r in regions] == [RegionKind.SECTION_HEADER, RegionKind.TEXT]
 
 
 def test_a_block_that_ends_a_sentence_is_never_a_heading():
