@@ -116,7 +116,7 @@ def lookup_cell(sub: SubQuestion, c: Candidate) -> Reading | None:
     text = grid[r][col]
     cell = next((x for x in table.cells if x.row <= r < x.row + x.row_span and x.col <= col < x.col + x.col_span), None)
     unit = unit_of(grid[r][0], grid[0][col], c.crop.text, c.context)
-    value = parse_value(text, unit, " ".join(grid[0][col].split()) if sub.label else sub.label)
+    value = parse_value(text, unit, sub.label)  # as a reading names it: the entity, the year
     quote = " | ".join(grid[r])
     return Reading(sub.id, text, [value] if value else [], [citation(c, cell.box if cell else None, quote)],
                    c.crop_id, "table.labels", False, "", list(c.parts))

@@ -136,3 +136,18 @@ def test_the_row_of_the_asked_year_beats_a_paragraph_that_only_its_title_dates()
     answer = nodes.synthesize(_run_until_verify(nodes, "한빛전자의 2023년 임직원 수는?"))["answer"]
     assert answer.answerable and answer.answer.startswith("7,413"), answer
     assert answer.citations[0].crop_id == "7"
+
+
+def test_a_cell_found_by_its_labels_is_named_as_the_sub_question_names_it() -> None:
+    from docagent.agent.reading import lookup_cell
+    from docagent.agent.state import SubQuestion
+
+    grid = [["구분", "2020년", "2021년"], ["점도(cP)", "175.0", "180.2"]]
+    cells = [TableCell(r, c, t, Box(X0 + c * W, Y0 + r * H, X0 + (c + 1) * W, Y0 + (r + 1) * H))
+             for r, row in enumerate(grid) for c, t in enumerate(row)]
+    c = _candidate(table=Table(cells, 2, 3, 1), title="그린솔 세척 용제 물질안전보건자료")
+    sub = SubQuestion(0, "그린솔 세척 용제의 2021년 점도 값은 얼마인가?", label="그린솔 세척 용제",
+                      entity="그린솔 세척 용제")
+    reading = lookup_cell(sub, c)
+    assert reading is not None and reading.values[0].text == "180.2"
+    assert reading.values[0].label == "그린솔 세척 용제"  # a comparison names entities, not years
