@@ -20,7 +20,11 @@ from vlm.extractive.question import analyse_question
 MARGIN_PT = 3.0
 _LEADING_OWNER = re.compile(r"^\s*(?:\S+\s+){0,2}?([가-힣A-Za-z][가-힣A-Za-z0-9]{1,30})의\s")
 _GENERIC = frozenset({"사람", "상대", "인물", "그림", "표", "차트", "그래프", "문서", "보고서", "회사", "기업", "도시",
-                      "나라", "국가", "학교", "병원", "펀드", "제품", "이름", "당시", "이후", "이전", "최초", "처음"})
+                      "나라", "국가", "학교", "병원", "펀드", "제품", "이름", "당시", "이후", "이전", "최초", "처음",
+                      # question words: "누구의 보수당", "무엇의 약자" name nobody
+                      "누구", "무엇", "어디", "언제", "어느", "어떤", "무슨", "몇"})
+# a particle Kiwi left on a name it did not know (송요찬이, 빅뱅이): the name is without it
+_TRAILING_PARTICLE = re.compile(r"(?<=[가-힣]{2})(?:이|가|은|는|을|를|와|과|도|에게|에서|에)$")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 _NUM = re.compile(r"\d[\d,]*(?:\.\d+)?")
 
@@ -85,6 +89,7 @@ def proper_nouns(text: str) -> list[str]:
     q = analyse_question(text)
     # a name Kiwi took with its possessive (젯플로 절삭유의 점도): the name is without it
     names = {e[:-1] if len(e) > 2 and e.endswith("의") else e for e in q.entities if not e.isdigit()}
+    names = {n for n in names if n not in _GENERIC}
     m = _LEADING_OWNER.match(text)
     if m and not _YEAR.match(m.group(1)) and m.group(1) not in _GENERIC and not m.group(1).endswith(("년", "월", "일")):
         names.add(m.group(1))  # "가공학교의 ...": whose value is asked, even when Kiwi does not tag it
@@ -92,9 +97,12 @@ def proper_nouns(text: str) -> list[str]:
 
 
 def _named(name: str, hay: str) -> bool:
-    """The name in the text, or three quarters of its character bigrams (a spacing or a
-    particle apart); the shared ending of names alike (병원, 전자) is not enough alone."""
-    if name in hay:
+    """The name in the text (letters in any case, or without a particle Kiwi left on it), or
+    three quarters of its character bigrams (a spacing or a particle apart); the shared ending
+    of names alike (병원, 전자) is not enough alone."""
+    name, hay = name.casefold(), hay.casefold()  # jtbc, JTBC
+    bare = _TRAILING_PARTICLE.sub("", name)
+    if name in hay or bare in hay:
         return True
     grams = {name[i:i + 2] for i in range(len(name) - 1)}
     return len(grams) >= 3 and sum(g in hay for g in grams) >= 0.75 * len(grams)
