@@ -27,6 +27,10 @@ _DIFF = re.compile(
 _MAX = re.compile(r"가장\s*(?:많|높|크|컸|많았|길)|최대|최고|제일\s*(?:많|높|크)|highest|largest|most|peak|maximum", re.I)
 _MIN = re.compile(r"가장\s*(?:적|낮|작|짧)|최저|최소|제일\s*(?:적|낮|작)|lowest|smallest|least|minimum", re.I)
 _RANK = re.compile(r"순서대로|순으로|순위|rank|in order", re.I)
+_SERIES_END = re.compile(
+    r"(?:해|연도|년도|시기|때|시점|값|수치|얼마|곳|항목|지표|부문|분야|지역|구분|종류|달|월|분기)"
+    r"(?:는|은|가|이)?\s*(?:언제\S*|몇\s*년\S*|몇\s*월\S*|어디\S*|얼마\S*|무엇\S*)?\s*[?？.]?\s*$")
+_WHICH_YEAR = re.compile(r"어느\s*(?:해|연도|년도|시기|때)|몇\s*년(?:도)?에|언제")
 _TREND = re.compile(r"추세|추이.*(?:증가|감소|늘|줄)|계속\s*(?:증가|감소|늘|줄)|꾸준히|매년\s*(?:증가|감소|늘|줄)|trend|steadily|every year", re.I)
 _LIST = re.compile(r"모두 나열|나열|목록|모든 (?:항목|지표|연도)|무엇무엇|list (?:all|the)", re.I)
 _MORE = re.compile(r"더\s*(?:많|높|크|컸|길)|more|higher|larger|greater|bigger", re.I)
@@ -107,7 +111,7 @@ def plan_question(question: str) -> Plan:
     if _TREND.search(q):
         return Plan(Kind.TREND, Op.TREND, [SubQuestion(0, _ask(_core(q)), series=True, years=tuple(years))])
     extreme = _extreme_op(q)
-    if extreme is not None and len(years) != 1:
+    if extreme is not None and len(years) != 1 and _asks_of_a_series(q):
         return Plan(Kind.EXTREME, extreme, [SubQuestion(0, _ask(_core(q)), series=True, years=tuple(years))])
     arith = _arith_op(q, years)
     if arith is not None:
@@ -120,6 +124,16 @@ def plan_question(question: str) -> Plan:
                           years=tuple(years[:1]))
         return Plan(Kind.YESNO, op, [sub], threshold=value)
     return Plan(Kind.LOOKUP, Op.NONE, [SubQuestion(0, q, label=f"{years[0]}년" if len(years) == 1 else "")])
+
+
+def _asks_of_a_series(q: str) -> bool:
+    """Whether a superlative question asks which year, row or value of a series holds the
+    extreme ("가장 많았던 해는?", "최댓값은 얼마인가?", "가장 큰 부문은?"). Where the
+    superlative only describes what is asked ("아시아 최대의 수송함은?", "가장 높은 개연성이
+    있는 원인은 무엇인가?"), the question is a lookup. English questions are not told apart."""
+    if not re.search(r"[가-힣]", q):
+        return True
+    return bool(_SERIES_END.search(q) or _WHICH_YEAR.search(q))
 
 
 def _extreme_op(q: str) -> Op | None:

@@ -55,3 +55,18 @@ def test_a_request_reads_as_a_question() -> None:
 def test_a_metric_named_for_an_average_is_a_lookup() -> None:
     plan = plan_question("은하병원의 2004년 평균 재원일수는 얼마인가?")
     assert (plan.kind, plan.op) == (Kind.LOOKUP, Op.NONE)
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("관광객 수가 가장 많았던 연도는 언제인가?", Kind.EXTREME),
+    ("어느 해에 관광객 수가 가장 많았나?", Kind.EXTREME),
+    ("관광객 수가 가장 적은 해는 몇 년도인가?", Kind.EXTREME),
+    ("아시아 최대의 수송함은?", Kind.LOOKUP),
+    ("가장 높은 개연성이 있는 침몰 원인은 무엇인가?", Kind.LOOKUP),
+    ("의회 총 선거로 가장 많은 의석을 획득한 정당이 내각을 구성하는 정부형태는 무엇인가?", Kind.LOOKUP),
+])
+def test_a_superlative_that_only_describes_what_is_asked_is_a_lookup(question: str, kind: Kind) -> None:
+    plan = plan_question(question)
+    assert plan.kind == kind
+    if kind == Kind.LOOKUP:
+        assert plan.subs[0].text == question  # asked whole, the superlative kept
