@@ -77,16 +77,6 @@ def test_particles_do_not_block_matching() -> None:
 
 # -- paragraphs -------------------------------------------------------------------------------
 
-def test_the_words_that_date_a_question_are_not_terms(backend: ExtractiveBackend) -> None:
-    terms = [h.term for h in analyse_question("2013년 말 기준 교원 수는?").terms]
-    assert "기준" not in terms and "말" not in terms and "2013년" in terms and "교원" in terms
-    assert "기준" in [h.term for h in analyse_question("기준 금리는 얼마인가?").terms]
-    # a scan's "2013 학년 도" does not match 2013년; the fact still answers
-    text = "본 교는2013 학년 도에 18 학급을 편성하여 운영하였으며 교원 수는 111 명이다."
-    answer = backend.answer([VisionRequest("2013년 기준 교원 수는?", [CropInput(image=None, text=text)])])[0]
-    assert answer.answerable and answer.text.startswith("111")
-
-
 @pytest.mark.parametrize(
     ("question", "answer"),
     [

@@ -74,9 +74,6 @@ _PERSONISH = frozenset({"여자", "남자", "상대", "부인", "아내", "남�
                         "후임", "전임", "후계자", "주인공", "작가", "감독"})
 
 _HANGUL_RE = re.compile(r"[가-힣]")
-# "2013년 기준", "2023년 말 현재": the words that date a question say nothing a text must
-# match; the date itself stays a term.
-_AS_OF = re.compile(r"(?:\d\s*(?:년도?|월|일)|\d{4})\s*((?:말|초|연말|연초)?\s*(?:기준|현재|당시)(?:으로)?)")
 _EN_RULES: list[tuple[re.Pattern[str], AnswerType]] = [
     (re.compile(r"\bhow (many|much)\b|\bwhat (percentage|share|amount|number)\b", re.I),
      AnswerType.NUMBER),
@@ -246,9 +243,7 @@ def analyse_question(text: str) -> Question:
     if cue and not _HANGUL_RE.search(cue):
         # the rule's question words, not the nouns it spans: "what was *revenue*" keeps revenue
         drop |= _EN_CUES
-    as_of = [m.span(1) for m in _AS_OF.finditer(text)]
-    terms = [h for h in all_terms if h.term not in drop
-             and not any(a <= h.start < b for a, b in as_of)]
+    terms = [h for h in all_terms if h.term not in drop]
     if not terms:  # "총보수는?": the noun that types the question is all it asks about
         terms = [h for h in all_terms if h.term not in _FRAME_NOUNS | set(_WH)]
     quantities = list(find_quantities(text))
