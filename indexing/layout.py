@@ -148,7 +148,11 @@ _SENTENCE_END = re.compile(r"(?:다|요|니다|습니다)\s*[.!?。]\s*$|\w{3,}[
 def ends_sentence(text: str) -> bool:
     """Text that closes a sentence (``...착용하여야 한다.``, ``... in 2023.``)."""
     last = text.strip().splitlines()[-1] if text.strip() else ""
-    return bool(_SENTENCE_END.search(last)) and len(last.split()) >= 2
+    # one "word" may be a whole clause Tesseract glued together (변화에따라해마다조정된다.)
+    return bool(_SENTENCE_END.search(last)) and (len(last.split()) >= 2 or len(last) >= 8)
+
+
+HEADING_MAX_WORDS = 8  # an unnumbered heading is shorter than this many words
 
 
 def block_kind(block_boxes: list[Box], body_height: float, text: str = "") -> RegionKind:
@@ -161,6 +165,8 @@ def block_kind(block_boxes: list[Box], body_height: float, text: str = "") -> Re
         return RegionKind.CAPTION
     if ends_sentence(text):
         return RegionKind.TEXT  # a heading names; it does not end on 다. (OCR heights can lie)
+    if len(text.split()) >= HEADING_MAX_WORDS and not looks_like_heading(text):
+        return RegionKind.TEXT  # nor does it run on for a line of prose cut from its paragraph
     if len(block_boxes) <= 2 and height > 1.35 * body_height:
         return RegionKind.SECTION_HEADER
     if len(block_boxes) == 1 and looks_like_heading(text) and ":" not in text \

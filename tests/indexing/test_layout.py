@@ -131,3 +131,11 @@ def test_a_block_that_ends_a_sentence_is_never_a_heading():
     assert layout.block_kind([big], 9.4, "장갑과보안경을 착용하여야 한다.") == RegionKind.TEXT
     assert layout.block_kind([big], 9.4, "콜드락 냉각수 첨가제 물질안전보건자료") == RegionKind.SECTION_HEADER
     assert layout.ends_sentence("It was founded in 1976.") and not layout.ends_sentence("1. Introduction")
+
+
+def test_a_long_line_cut_from_its_paragraph_is_never_a_heading():
+    tall = Box(62, 226, 530, 244.4, Space.PAGE)  # glued words boxed tall
+    line = "본시의 2004년 일반회계 예산은 38,735억 원으로편성되었으며 이는복지와 교통분야의 수요증가를반영한"
+    assert layout.block_kind([tall], 9.4, line) == RegionKind.TEXT
+    assert layout.block_kind([tall], 9.4, "포항시 통계연보 2004") == RegionKind.SECTION_HEADER
+    assert layout.block_kind([tall], 9.4, "변화에따라해마다조정된다.") == RegionKind.TEXT  # glued
