@@ -376,3 +376,9 @@ def test_a_question_that_is_only_its_attribute_still_has_a_term() -> None:
     text = "12월 말 기준 본 펀드의 순자산총액은 5,953억 원이며 총보수는 연 1.10%이다."
     answer = ExtractiveBackend().answer([VisionRequest("총보수는?", [CropInput(text=text)])])[0]
     assert answer.answerable and answer.text == "1.10%"
+
+
+def test_a_figure_dated_with_hyeonjae_answers_a_question_dated_with_gijun(backend: ExtractiveBackend) -> None:
+    text = "이 도서관은 주민의 독서를 돕는다. 2022년 말 현재 소장 도서는 449,874권이고 열람 좌석은 489석이다."
+    answer = backend.answer([VisionRequest("2022년 기준 소장 도서는?", [CropInput(image=None, text=text)])])[0]
+    assert answer.answerable and answer.text.startswith("449,874") and "coverage=1.00" in answer.raw

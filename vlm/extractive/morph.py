@@ -137,6 +137,9 @@ def terms_of(tokens: tuple[Token, ...]) -> list[TermHit]:
                     and nxt.form in _YEAR_WORDS):
                 # "2008학년도", "2008년도", "2008회계연도" name the year "2008년" asks for
                 hits.append(TermHit(term + "년", i, tok.start, nxt.end))
+        if tok.form == "현재" and _after_a_date(tokens, i):
+            # "2022년 말 현재" states what "2022년 기준" asks (Kiwi reads this 현재 as an adverb)
+            hits.append(TermHit("기준", i, tok.start, tok.end))
         glue = tok.tag in ("NNG", "NNP", "XSN", "XPN", "NR") and tok.form.isalpha()
         if glue and run and run[-1][1].end == tok.start:
             run.append((i, tok))
@@ -146,6 +149,14 @@ def terms_of(tokens: tuple[Token, ...]) -> list[TermHit]:
                 run.append((i, tok))
     flush()
     return hits
+
+
+def _after_a_date(tokens: tuple[Token, ...], i: int) -> bool:
+    """Whether token ``i`` follows a date: ``2022년``, ``12월``, ``31일``, then perhaps 말/초."""
+    j = i - 1
+    if j >= 0 and tokens[j].form in ("말", "초", "말일"):
+        j -= 1
+    return j >= 0 and tokens[j].form in ("년", "월", "일", "년도")
 
 
 _YEAR_WORDS = frozenset({"학년도", "년도", "연도", "회계연도", "사업연도", "학년"})
