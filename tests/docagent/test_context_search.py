@@ -90,3 +90,25 @@ def test_reindex_restores_context_from_the_crops_alone(ingested, reports):
     top = _top(ingested, q.text)[0]
     assert (top.filename, top.page, top.crop_id, top.row) == (
         expected.filename, expected.page, expected.crop_id, expected.row)
+
+
+def test_reindex_joins_the_syllables_of_an_ocr_read_title(ingested, reports):
+    """The split title Tesseract reads (``수 원 시 통계연보``) is stored as read; the rebuilt
+    passages hold its joined terms too, so the city's table is found by its name."""
+    q = next(q for q in reports.questions if q.kind == "table")
+    entity = next(d.entity for d in reports.documents if d.filename == q.filename)
+    with session_scope(ingested.database_url) as s:
+        doc = s.scalars(select(Document).where(Document.filename == q.filename)).one()
+        crops = list(s.scalars(select(Crop).where(Crop.document_id == doc.id)))
+        title = next(c for c in crops if c.role == "title")
+        title.text = title.text.replace(entity, " ".join(entity))  # 수 원 시
+        for crop in crops:
+            crop.text_source = "ocr"
+        reindex_document(s, doc, embedder_for("hash-ngram"))
+        assert doc.title.startswith(" ".join(entity))  # the title as read
+        table = next(c for c in crops if c.kind == "table")
+        unit = s.scalars(select(Passage).where(Passage.crop_id == table.id, Passage.level == "crop")).one()
+        assert entity in unit.context_terms or f"·{entity[:2]}" in unit.context_terms
+    reindex(ingested, "default", "reports")
+    top = _top(ingested, q.text)[0]
+    assert (top.filename, top.page, top.kind) == (q.filename, q.pages[0], "table")
