@@ -17,6 +17,8 @@ Terms: a crop or row unit keeps its own terms and its context's apart (search we
 fields; ``indexing.search.Fusion.context``); page and document units reuse their crops' own
 terms (no second analysis), plus the title. A document unit's context terms are its title's
 character n-grams (``indexing.grams``), matched against the question's by ``Fusion.title``.
+A title read by OCR adds the terms of its Hangul syllables joined (``은 빛 고 등 학교`` ->
+은빛, 고등학교), wherever the title's terms go.
 """
 
 from __future__ import annotations
