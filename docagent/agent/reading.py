@@ -16,6 +16,7 @@ import re
 from docagent.agent.answer import Citation
 from docagent.agent.arithmetic import Value, parse_value, unit_of
 from docagent.agent.evidence import CHART_KINDS, Candidate, reader_question
+from docagent.agent.planner import years_in
 from docagent.agent.state import Reading, SubQuestion
 from indexing.geometry import Box
 from vlm.backends.base import GroundedAnswer, VisionRequest, VLMBackend
@@ -24,7 +25,6 @@ from vlm.extractive.tables import expanded_grid
 
 _COVERAGE = re.compile(r"coverage=([0-9.]+)")
 _CAPTION_NUMBER = re.compile(r"^\s*(그림|도표|차트|Figure|Fig\.?|Chart)\s*[0-9.]+\s*", re.IGNORECASE)
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?=년|\b|$)")
 
 _YEARISH = re.compile(r"^(?:19|20)\d\d\s*년?도?$|^\d{1,2}\s*월$|^Q[1-4]$|^\d분기$")
 
@@ -61,17 +61,13 @@ def propose(backend: VLMBackend, sub: SubQuestion, candidates: list[Candidate],
     return [r for _, r in scored]
 
 
-def _years(text: str) -> set[str]:
-    return set(_YEAR.findall(text))
-
-
 def _year_share(asked: str, put: str) -> float:
     """The share of the question a reading's coverage stands for. A crop that does not state
     the asked year is asked without it (the year is its document's edition, in the title:
     ``evidence.reader_question``) and would cover the rest at no cost: "최근 5개 학년도의 학생 수와
     졸업생 ..." covers "졸업생 수" fully and beat the table row of that very year. Each year
     left out counts as one term not matched."""
-    dropped = len(_years(asked) - _years(put))
+    dropped = len(set(years_in(asked)) - set(years_in(put)))
     if not dropped:
         return 1.0
     kept = max(len(_terms(put)), 1)
