@@ -10,9 +10,9 @@ import pytest
 from vlm.synth.collections import (
     DEVELOPMENT_TEMPLATES,
     HELD_OUT_TEMPLATES,
-    UNSEEN_TEMPLATES,
     KINDS,
     TEMPLATES,
+    UNSEEN_TEMPLATES,
     template_collection,
 )
 from vlm.synth.report import parse_number
