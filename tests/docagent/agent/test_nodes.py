@@ -15,10 +15,10 @@ GRID = [["구분", "2021년", "2022년", "2023년"], ["매출액(억 원)", "2,8
 X0, Y0, W, H = 100.0, 200.0, 80.0, 20.0
 
 
-def _table() -> Table:
+def _table(grid: list[list[str]] = GRID) -> Table:
     cells = [TableCell(r, c, t, Box(X0 + c * W, Y0 + r * H, X0 + (c + 1) * W, Y0 + (r + 1) * H))
-             for r, row in enumerate(GRID) for c, t in enumerate(row)]
-    return Table(cells, len(GRID), len(GRID[0]), 1)
+             for r, row in enumerate(grid) for c, t in enumerate(row)]
+    return Table(cells, len(grid), len(grid[0]), 1)
 
 
 def _candidate(rank: int = 0, title: str = "한빛전자 2023 사업보고서", table: Table | None = None,
@@ -127,10 +127,7 @@ def test_a_paragraph_fact_is_read_with_its_unit() -> None:
 
 def test_the_row_of_the_asked_year_beats_a_paragraph_that_only_its_title_dates() -> None:
     # 2023 is the edition, in the title: the paragraph is asked "임직원 수는?" and covers it all
-    grid = [["구분", "2022년", "2023년"], ["임직원 수(명)", "7,120", "7,413"]]
-    cells = [TableCell(r, c, t, Box(X0 + c * W, Y0 + r * H, X0 + (c + 1) * W, Y0 + (r + 1) * H))
-             for r, row in enumerate(grid) for c, t in enumerate(row)]
-    table = _candidate(rank=1, table=Table(cells, 2, 3, 1))
+    table = _candidate(rank=1, table=_table([["구분", "2022년", "2023년"], ["임직원 수(명)", "7,120", "7,413"]]))
     paragraph = _candidate(rank=0, text="다음 표는 최근 5개 연도의 임직원 수를 나타낸 것이다.", crop_id="8")
     nodes = Nodes(FakeRetriever([paragraph, table]), ExtractiveBackend())
     answer = nodes.synthesize(_run_until_verify(nodes, "한빛전자의 2023년 임직원 수는?"))["answer"]
@@ -142,10 +139,8 @@ def test_a_cell_found_by_its_labels_is_named_as_the_sub_question_names_it() -> N
     from docagent.agent.reading import lookup_cell
     from docagent.agent.state import SubQuestion
 
-    grid = [["구분", "2020년", "2021년"], ["점도(cP)", "175.0", "180.2"]]
-    cells = [TableCell(r, c, t, Box(X0 + c * W, Y0 + r * H, X0 + (c + 1) * W, Y0 + (r + 1) * H))
-             for r, row in enumerate(grid) for c, t in enumerate(row)]
-    c = _candidate(table=Table(cells, 2, 3, 1), title="그린솔 세척 용제 물질안전보건자료")
+    c = _candidate(table=_table([["구분", "2020년", "2021년"], ["점도(cP)", "175.0", "180.2"]]),
+                   title="그린솔 세척 용제 물질안전보건자료")
     sub = SubQuestion(0, "그린솔 세척 용제의 2021년 점도 값은 얼마인가?", label="그린솔 세척 용제",
                       entity="그린솔 세척 용제")
     reading = lookup_cell(sub, c)
