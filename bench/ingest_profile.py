@@ -19,7 +19,8 @@ layout model finds the same regions as the one ``pymupdf.layout`` ships.
    ``--skip-ingest --skip-startup --skip-steps``, the process holds what a worker holds).
 
     .venv/bin/python -m bench.ingest_profile [--sets born,scanned,english] [--workers N]
-        [--skip-ingest] [--skip-steps] [--skip-startup] [--compare] [--memory-rounds N] [--json]
+        [--skip-ingest] [--skip-steps] [--skip-startup] [--compare] [--memory-rounds N]
+        [--page-images on_demand|stored] [--json]
 """
 
 from __future__ import annotations
@@ -99,13 +100,13 @@ def parent_probe() -> Iterator[Probe]:
         probe.restore()
 
 
-def ingest_profile(files: Files, workers: int, ocr_languages: str) -> dict:
+def ingest_profile(files: Files, workers: int, ocr_languages: str, page_images: str) -> dict:
     from indexing.pipeline import STAGE_CPU_SECONDS, STAGE_SECONDS
 
     STAGE_SECONDS.clear()
     STAGE_CPU_SECONDS.clear()
     with parent_probe() as probe:
-        timing, rows = docagent_ingest(files, workers, ocr_languages)
+        timing, rows = docagent_ingest(files, workers, ocr_languages, page_images)
     pages = sum(r.pages for r in rows)
     per = {"wall": timing.wall, "CPU, all processes": timing.cpu,
            "CPU, page workers": timing.cpu - timing.own_cpu, "CPU, parent": timing.own_cpu}
@@ -181,13 +182,14 @@ def step_probe() -> Iterator[Probe]:
         probe.restore()
 
 
-def step_profile(files: Files, workers: int, ocr_languages: str) -> dict:
+def step_profile(files: Files, workers: int, ocr_languages: str, page_images: str) -> dict:
     """Seconds per page of every step, pages run in this process as a page worker runs them."""
     from indexing.pagepool import chunk_pages
     from indexing.pipeline import STAGE_CPU_SECONDS, PipelineOptions, process_pages
     from indexing.sources import open_source
 
-    options = PipelineOptions(ocr_languages=ocr_languages, workers=workers, encode_images=True)
+    options = PipelineOptions(ocr_languages=ocr_languages, workers=workers, encode_images=True,
+                              page_images=page_images == "stored")
     STAGE_CPU_SECONDS.clear()
     pages, size = 0, 0
     with step_probe() as probe:
@@ -229,13 +231,13 @@ def startup(workers: int, ocr_languages: str) -> dict:
 
 
 # -- 4. worker memory ---------------------------------------------------------------------------
-def memory_rounds(sets: dict[str, Files], rounds: int, ocr_languages: str) -> list[dict]:
+def memory_rounds(sets: dict[str, Files], rounds: int, ocr_languages: str, page_images: str) -> list[dict]:
     """Resident memory of this process (a page worker) after each pass over every page."""
     from indexing.pagepool import resident_bytes
     from indexing.pipeline import PipelineOptions, process_pages
     from indexing.sources import open_source
 
-    options = PipelineOptions(ocr_languages=ocr_languages, encode_images=True)
+    options = PipelineOptions(ocr_languages=ocr_languages, encode_images=True, page_images=page_images == "stored")
     out, pages = [{"pages": 0, "rss_mb": resident_bytes() / 2**20}], 0
     for _ in range(rounds):
         for files in sets.values():
@@ -296,28 +298,28 @@ def long_documents(sets: dict[str, Files]) -> dict[str, Files]:
 def run(args: argparse.Namespace, sets: dict[str, Files], workers: int) -> dict:
     from indexing.pagepool import prepare_worker
 
-    out: dict[str, Any] = {"machine": machine(), "workers": workers}
+    out: dict[str, Any] = {"machine": machine(), "workers": workers, "page_images": args.page_images}
     if not args.skip_ingest:
         warm = [f for f in load_sets(["born"], 0)["born"] if f[0] == PDFS[0]]
-        docagent_ingest(warm, workers, args.ocr_languages)
-        out["ingest"] = {k: ingest_profile(v, workers, args.ocr_languages) for k, v in sets.items()}
+        docagent_ingest(warm, workers, args.ocr_languages, args.page_images)
+        out["ingest"] = {k: ingest_profile(v, workers, args.ocr_languages, args.page_images) for k, v in sets.items()}
     if not args.skip_startup:
         out["startup"] = startup(workers, args.ocr_languages)
     if not args.skip_steps or args.compare or args.memory_rounds:
         prepare_worker()  # this process now runs pages as a page worker does
     if args.memory_rounds:  # first, while this process has run no page yet
-        out["memory"] = memory_rounds(sets, args.memory_rounds, args.ocr_languages)
+        out["memory"] = memory_rounds(sets, args.memory_rounds, args.ocr_languages, args.page_images)
     if not args.skip_steps:
         columns = sets | long_documents(sets)
-        step_profile(columns[next(iter(columns))][:1], workers, args.ocr_languages)  # warm-up
-        out["steps"] = {k: step_profile(v, workers, args.ocr_languages) for k, v in columns.items()}
+        step_profile(columns[next(iter(columns))][:1], workers, args.ocr_languages, args.page_images)  # warm-up
+        out["steps"] = {k: step_profile(v, workers, args.ocr_languages, args.page_images) for k, v in columns.items()}
     if args.compare:
         out["compare"] = compare_layout(sets)
     return out
 
 
 def print_report(out: dict) -> None:
-    print(f"ingest profile on {out['machine']} ({out['workers']} page workers)")
+    print(f"ingest profile on {out['machine']} ({out['workers']} page workers, page images {out['page_images']})")
     if "ingest" in out:
         ing = out["ingest"]
         keys = list(dict.fromkeys(k for v in ing.values() for k in v["per_page"]))
@@ -358,6 +360,8 @@ def main() -> None:
     ap.add_argument("--skip-startup", action="store_true", help="leave out part 3")
     ap.add_argument("--compare", action="store_true", help="regions and CPU: shipped vs tuned layout model")
     ap.add_argument("--memory-rounds", type=int, default=0, help="part 4: passes over every page")
+    ap.add_argument("--page-images", default="on_demand", choices=["on_demand", "stored"],
+                    help="DOCAGENT_PAGE_IMAGES for the ingest, and whether the steps draw images")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     workers = args.workers or (os.cpu_count() or 1)

@@ -23,7 +23,7 @@ workers, peer workers, Tesseract) are reported beside it, and the ratio of both.
 
     .venv/bin/python -m bench.ingest_throughput [--sets born,scanned,english] [--repeat N]
         [--no-documents] [--dpi 200] [--workers N] [--ocr-languages kor+eng]
-        [--peer-ocr-language LANGS] [--json]
+        [--peer-ocr-language LANGS] [--page-images on_demand|stored] [--json]
 """
 
 from __future__ import annotations
@@ -81,12 +81,13 @@ def load_sets(names: list[str], dpi: int) -> dict[str, Files]:
 
 
 # -- docagent ---------------------------------------------------------------------------------
-def docagent_ingest(files: Files, workers: int, ocr_languages: str) -> tuple[Timing, list]:
+def docagent_ingest(files: Files, workers: int, ocr_languages: str,
+                    page_images: str = "on_demand") -> tuple[Timing, list]:
     """One ingest job over ``files`` in a fresh DOCAGENT_HOME (set-up outside the timing)."""
     from docagent.ingest import Ingestor
     from docagent.intake import Upload
 
-    with fresh_settings(ingest_workers=workers, ocr_languages=ocr_languages) as settings:
+    with fresh_settings(ingest_workers=workers, ocr_languages=ocr_languages, page_images=page_images) as settings:
         ing = Ingestor(settings)
 
         def job() -> list:
@@ -155,8 +156,8 @@ class Peer:
 
 
 # -- the run ----------------------------------------------------------------------------------
-def compare(label: str, files: Files, peer: Peer, workers: int, ocr_languages: str) -> dict:
-    ours, rows = docagent_ingest(files, workers, ocr_languages)
+def compare(label: str, files: Files, peer: Peer, workers: int, ocr_languages: str, page_images: str) -> dict:
+    ours, rows = docagent_ingest(files, workers, ocr_languages, page_images)
     theirs = peer.run(files)
     pages = sum(r.pages for r in rows)
     return {"name": label, "pages": pages, "crops": sum(r.crops for r in rows),
@@ -169,19 +170,19 @@ def compare(label: str, files: Files, peer: Peer, workers: int, ocr_languages: s
 
 
 def run(sets: dict[str, Files], workers: int, ocr_languages: str, documents: bool,
-        peer_ocr_language: str | None = None) -> dict:
+        peer_ocr_language: str | None = None, page_images: str = "on_demand") -> dict:
     with tempfile.TemporaryDirectory(prefix="docagent-peer-") as folder:
         peer = Peer(workers, Path(folder), ocr_language=peer_ocr_language or ocr_languages)
         try:
             warm = [f for f in load_sets(["born"], 0)["born"] if f[0] == PDFS[0]]
-            docagent_ingest(warm, workers, ocr_languages)  # ten pages: the page workers start
+            docagent_ingest(warm, workers, ocr_languages, page_images)  # ten pages: the page workers start
             peer.run(warm)
             results = {}
             for label, files in sets.items():
-                results[label] = compare(label, files, peer, workers, ocr_languages)
+                results[label] = compare(label, files, peer, workers, ocr_languages, page_images)
                 if documents:
-                    results[label]["documents"] = [
-                        compare(name, [(name, data)], peer, workers, ocr_languages) for name, data in files]
+                    results[label]["documents"] = [compare(name, [(name, data)], peer, workers, ocr_languages,
+                                                           page_images) for name, data in files]
         finally:
             peer.close()
     return results
@@ -212,6 +213,8 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=0, help="page processes, and peer processes (0 = one per core)")
     ap.add_argument("--ocr-languages", default="kor+eng", help="Tesseract languages for scanned pages")
     ap.add_argument("--peer-ocr-language", default=None, help="the peer's OCR languages (default: --ocr-languages)")
+    ap.add_argument("--page-images", default="on_demand", choices=["on_demand", "stored"],
+                    help="docagent's DOCAGENT_PAGE_IMAGES (stored: page and crop images drawn at ingest)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     names = [s for s in args.sets.split(",") if s]
@@ -223,15 +226,17 @@ def main() -> None:
     workers = args.workers or (os.cpu_count() or 1)
     sets = load_sets(names, args.dpi)
     peer_ocr = args.peer_ocr_language or args.ocr_languages
-    runs = [run(sets, workers, args.ocr_languages, not args.no_documents, peer_ocr) for _ in range(args.repeat)]
-    out = {"machine": machine(), "workers": workers, "scan_dpi": args.dpi,
+    runs = [run(sets, workers, args.ocr_languages, not args.no_documents, peer_ocr, args.page_images)
+            for _ in range(args.repeat)]
+    out = {"machine": machine(), "workers": workers, "scan_dpi": args.dpi, "page_images": args.page_images,
            "ocr_languages": args.ocr_languages, "peer_ocr_language": peer_ocr, "runs": runs}
     write_json("ingest_throughput", out)
     if args.json:
         print(json.dumps(out, ensure_ascii=False))
         return
     print(f"ingest throughput on {out['machine']} ({workers} page workers and {workers} peer processes, "
-          f"OCR {args.ocr_languages}, the peer's {peer_ocr}); CPU s counts every process of the run")
+          f"OCR {args.ocr_languages}, the peer's {peer_ocr}, page images {args.page_images}); "
+          "CPU s counts every process of the run")
     for i, results in enumerate(runs, start=1):
         print(f"\nrun {i} of {len(runs)}")
         print_run(results)

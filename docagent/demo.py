@@ -68,12 +68,13 @@ def draw_hit(settings: Settings, hit: SearchResult, out: Path) -> Path:
 
     from docagent.db.models import Page
     from docagent.db.session import session_scope
+    from docagent.images import PageImages
     from docagent.store import FileStore
 
     with session_scope(settings.database_url) as s:
         page = s.scalar(select(Page).where(Page.document_id == hit.document_id, Page.number == hit.page))
-        sha, dpi = page.image_sha256, page.image_dpi
-    img = Image.open(io.BytesIO(FileStore(settings.files_dir).get(sha))).convert("RGB")
+        data, dpi = PageImages(FileStore(settings.files_dir)).page(page.document, page), page.image_dpi
+    img = Image.open(io.BytesIO(data)).convert("RGB")
     scale = dpi / 72.0
     ImageDraw.Draw(img).rectangle([v * scale for v in hit.bbox], outline=(220, 30, 30), width=4)
     out.mkdir(parents=True, exist_ok=True)

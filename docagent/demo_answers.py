@@ -29,20 +29,21 @@ def draw_citations(settings: Settings, answer: Answer, out: Path, name: str) -> 
 
     from docagent.db.models import Page
     from docagent.db.session import session_scope
+    from docagent.images import PageImages
     from docagent.store import FileStore
 
     pages: dict[tuple[str, str, int], list[list[float]]] = {}
     for c in answer.citations:
         pages.setdefault((c.document_id, Path(c.filename).stem, c.page), []).append(c.bbox)
-    store = FileStore(settings.files_dir)
+    images = PageImages(FileStore(settings.files_dir))
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     with session_scope(settings.database_url) as s:
         for (doc_id, stem, number), boxes in pages.items():
             page = s.scalar(select(Page).where(Page.document_id == doc_id, Page.number == number))
-            if page is None or page.image_sha256 is None:
+            if page is None:
                 continue
-            img = Image.open(io.BytesIO(store.get(page.image_sha256))).convert("RGB")
+            img = Image.open(io.BytesIO(images.page(page.document, page))).convert("RGB")
             scale = page.image_dpi / 72.0
             draw = ImageDraw.Draw(img)
             for b in boxes:

@@ -220,7 +220,8 @@ class Ingestor:
     def _options(self) -> PipelineOptions:
         st = self.settings
         return PipelineOptions(dpi=st.render_dpi, ocr_dpi=st.ocr_dpi, ocr_languages=st.ocr_languages,
-                               workers=st.ingest_workers or (os.cpu_count() or 1), encode_images=True)
+                               workers=st.ingest_workers or (os.cpu_count() or 1), encode_images=True,
+                               page_images=st.page_images == "stored")
 
     def _open(self, doc_id: str, pool: PagePool, *, lone: bool = False) -> _Read | None:
         """Mark the document running, open it and queue its pages on ``pool``. None when there

@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     render_dpi: int = Field(144, ge=36, le=600)
     ocr_dpi: int = Field(300, ge=72, le=600)
     ocr_languages: str = "kor+eng"
+    page_images: Literal["on_demand", "stored"] = Field(
+        "on_demand", description="'on_demand': page and crop images are drawn from the stored "
+        "original when asked for (nothing drawn or stored at ingest); 'stored': drawn at ingest "
+        "and kept in the file store.")
     ingest_workers: int = Field(0, ge=0, description="Page-processing processes; 0 = one per core.")
 
     # the warm process that answers CLI searches (docagent.warm)

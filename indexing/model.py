@@ -161,6 +161,7 @@ class PageRecord:
     text_source: TextSource = TextSource.NONE
     regions: list[Region] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    failed: bool = False  # the page could not be loaded or drawn; its warnings say why
 
     @property
     def size(self) -> tuple[float, float]:

@@ -230,7 +230,7 @@ class DocumentPages:
         ok, first_error = 0, None
         try:
             for done, rec in enumerate(raw, start=1):
-                if rec.has_image:
+                if not rec.failed:
                     ok += 1
                 elif first_error is None and rec.warnings:
                     first_error = rec.warnings[0]

@@ -40,6 +40,7 @@ from indexing.ocr import OcrUnavailableError, ocr_image
 from indexing.render import (
     DEFAULT_MAX_PIXELS,
     crop_regions,
+    effective_dpi,
     encode_images,
     ink_ratio,
     ocr_resolution,
@@ -67,6 +68,10 @@ class PipelineOptions:
     crop_padding: float = 2.0  # points added around a region when cutting its image
     blank_ink: float = 0.0005  # a render with less ink than this share is a blank page
     encode_images: bool = False  # hand images over encoded (PageRecord.encoded, Region.encoded)
+    # Render the page image and cut the crop images here. Off, no page is drawn in colour:
+    # the caller draws a page or crop from the document when one is asked for
+    # (``docagent.images``), and a scan is drawn only in gray, for OCR.
+    page_images: bool = True
 
     def __post_init__(self) -> None:
         checks = {
@@ -124,7 +129,10 @@ class _Run:
 
     def render(self, rec: PageRecord) -> PageRecord:
         st, opt = self.state[rec.number], self.options
-        rec.image, rec.dpi = render_page(st.page, opt.dpi, max_pixels=opt.max_render_pixels)
+        if opt.page_images:
+            rec.image, rec.dpi = render_page(st.page, opt.dpi, max_pixels=opt.max_render_pixels)
+        else:  # the DPI a later render must use for the page's boxes to land on its pixels
+            rec.dpi = effective_dpi(rec.width, rec.height, opt.dpi, opt.max_render_pixels)
         if rec.text_source == TextSource.OCR:
             # A second, gray render for OCR. Measured on rasterised pages, this pair cost
             # 0.05-0.17 s against 0.27-0.36 s for one color render at OCR resolution that is
@@ -212,6 +220,7 @@ class _Run:
             st = self.state.pop(rec.number, None)
             if st is not None and st.failed:
                 rec.image = rec.encoded = None
+                rec.failed = True
             yield rec
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import pymupdf
 from PIL import Image
 
+from indexing.geometry import Box
 from indexing.model import PageRecord
 
 DEFAULT_MAX_PIXELS = 40_000_000  # about A0 at 150 dpi; an A4 page at 300 dpi is 8.7 MP
@@ -87,14 +88,39 @@ def crop_regions(rec: PageRecord, padding: float = 2.0) -> PageRecord:
     if rec.image is None:
         return rec
     s = rec.page_to_pixel_scale()
-    w, h = rec.image.size
     for region in rec.regions:
-        b = region.box
-        box = (max(0, math.floor((b.x0 - padding) * s)), max(0, math.floor((b.y0 - padding) * s)),
-               min(w, math.ceil((b.x1 + padding) * s)), min(h, math.ceil((b.y1 + padding) * s)))
-        if box[2] > box[0] and box[3] > box[1]:
+        box = crop_pixels(region.box, s, rec.image.size, padding)
+        if box is not None:
             region.image = rec.image.crop(box)
     return rec
+
+
+def crop_pixels(box: Box, scale: float, size: tuple[int, int],
+                padding: float = 2.0) -> tuple[int, int, int, int] | None:
+    """The whole pixels of a page render (``scale`` pixels a point, ``size``) that a crop of
+    ``box`` with ``padding`` points around it covers; None when nothing is left."""
+    w, h = size
+    px = (max(0, math.floor((box.x0 - padding) * scale)), max(0, math.floor((box.y0 - padding) * scale)),
+          min(w, math.ceil((box.x1 + padding) * scale)), min(h, math.ceil((box.y1 + padding) * scale)))
+    return px if px[2] > px[0] and px[3] > px[1] else None
+
+
+def draw_page(page: pymupdf.Page, dpi: float) -> Image.Image:
+    """``page`` drawn at ``dpi`` exactly (the DPI a pipeline run recorded for it)."""
+    zoom = dpi / 72.0
+    return pixmap_to_image(page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), alpha=False))
+
+
+def draw_crop(page: pymupdf.Page, box: Box, dpi: float, padding: float = 2.0) -> Image.Image | None:
+    """The crop of ``box`` drawn alone: the pixels ``crop_regions`` cuts from a render of the
+    whole page at ``dpi``, for a fraction of its cost (None when nothing of it is on the page)."""
+    matrix = pymupdf.Matrix(dpi / 72.0, dpi / 72.0)
+    whole = (page.rect * matrix).round()  # the pixels a render of the whole page has
+    px = crop_pixels(box, dpi / 72.0, (whole.width, whole.height), padding)
+    if px is None:
+        return None
+    clip = pymupdf.Rect(*px) * ~matrix
+    return pixmap_to_image(page.get_pixmap(matrix=matrix, clip=clip, alpha=False))
 
 
 def png_bytes(image: Image.Image) -> bytes:
@@ -136,11 +162,21 @@ def encode_images(rec: PageRecord) -> PageRecord:
     the same pixels, a third of the bytes to filter and compress (``bench/ingest_profile.py``
     shows the PNG and JPEG costs per page)."""
     if rec.image is not None:
-        rec.encoded = jpeg_bytes(one_channel(rec.image) if is_gray(rec.image) else rec.image)
+        rec.encoded = page_jpeg(rec.image)
         rec.image = None
     for region in rec.regions:
         if region.image is not None:
             region.pixel_size = region.image.size
-            region.encoded = png_bytes(one_channel(region.image) if is_gray(region.image) else region.image)
+            region.encoded = crop_png(region.image)
             region.image = None
     return rec
+
+
+def page_jpeg(image: Image.Image) -> bytes:
+    """A page render as stored: JPEG, one channel when every pixel is gray."""
+    return jpeg_bytes(one_channel(image) if is_gray(image) else image)
+
+
+def crop_png(image: Image.Image) -> bytes:
+    """A crop image as stored: PNG (lossless, the VLM reads it), one channel when gray."""
+    return png_bytes(one_channel(image) if is_gray(image) else image)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Protocol
 
 from sqlalchemy import select
@@ -11,12 +12,16 @@ from docagent.agent.answer import Citation
 from docagent.agent.evidence import Candidate, context_of, crop_input, with_image
 from docagent.catalog import find_tenant, get_collection
 from docagent.db.models import Crop
+from docagent.errors import NotFoundError
+from docagent.images import PageImages
 from docagent.indexes import embedder_for, open_index
 from docagent.passages import analyzer
 from docagent.search import FUSION, located, validate_query
-from docagent.store import FileStore
 from indexing.context import CropContext
 from indexing.model import Table
+from vlm.backends import CropInput
+
+log = logging.getLogger(__name__)
 
 
 class Retriever(Protocol):
@@ -28,7 +33,7 @@ class CollectionRetriever:
     """Searches one tenant's collection inside an open session (read-only)."""
 
     def __init__(self, session: Session, settings, tenant_name: str, collection_name: str,  # type: ignore[no-untyped-def]
-                 images: FileStore | None = None) -> None:
+                 images: PageImages | None = None) -> None:
         self.s = session
         self.images = images  # crop images are loaded only for a backend that looks at pixels
         self.tenant = find_tenant(session, tenant_name)
@@ -54,11 +59,20 @@ class CollectionRetriever:
                 continue
             ctx = contexts[crop.id]
             ci = crop_input(r, crop.text, crop.words, crop.table, crop.kind, ctx.header)
-            if self.images is not None and crop.image_sha256:
-                with_image(ci, self.images.get(crop.image_sha256))
+            self._attach_image(ci, crop)
             others = [part_citation(parts[p], r) for p in ctx.parts if p != crop.id and p in parts]
             out.append(Candidate(r, ci, context_of(r), rank, others))
         return out
+
+    def _attach_image(self, ci: CropInput, crop: Crop) -> None:
+        """The crop's pixels for a backend that reads them; without them (the original gone
+        from the store) the crop is still read from its text."""
+        if self.images is None:
+            return
+        try:
+            with_image(ci, self.images.crop(crop))
+        except NotFoundError as exc:
+            log.warning("crop %s is read without its image: %s", crop.id, exc)
 
     def _parts(self, ids: set[int]) -> dict[int, Crop]:
         """The crops of other parts of tables that cross pages (their pages loaded)."""

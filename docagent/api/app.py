@@ -44,15 +44,18 @@ def create_app(settings: Settings | None = None, on_shutdown: Callable[[], None]
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
         from docagent.db.migrate import upgrade
+        from docagent.images import PageImages
         from docagent.keys import KeyRing
         from docagent.passages import analyzer
+        from docagent.store import FileStore
         from docagent.tasks import client
 
         upgrade(settings.database_url)
         analyzer()  # Kiwi loads once, here, not on the first search
         client(settings)
         app.state.services = Services(settings, KeyRing(settings),
-                                      RateLimiter(settings.rate_limit_per_minute))
+                                      RateLimiter(settings.rate_limit_per_minute),
+                                      PageImages(FileStore(settings.files_dir)))
         try:
             yield
         finally:

@@ -15,6 +15,7 @@ from docagent.api.ratelimit import RateLimiter, retry_after
 from docagent.db.models import Collection, Crop, Document
 from docagent.db.session import session_scope
 from docagent.errors import NotFoundError
+from docagent.images import PageImages
 from docagent.keys import KeyRing, Principal
 from docagent.settings import Settings
 
@@ -24,6 +25,7 @@ class Services:
     settings: Settings
     keys: KeyRing
     limiter: RateLimiter
+    images: PageImages
 
 
 def services(request: Request) -> Services:

@@ -189,3 +189,33 @@ def test_options_name_the_bad_field():
         PipelineOptions(workers=0)
     with pytest.raises(ValueError, match="PipelineOptions.ocr_dpi"):
         PipelineOptions(ocr_dpi=20)
+
+
+def test_without_page_images_nothing_is_drawn_in_colour_and_the_text_is_the_same(korean_pdf, scanned_pdf):
+    (drawn,) = run(korean_pdf.pdf)
+    (page,) = run(korean_pdf.pdf, page_images=False)
+    assert page.image is None and not page.failed and page.dpi == drawn.dpi == 144
+    assert all(r.image is None for r in page.regions)
+    assert [(r.kind, r.box, r.text) for r in page.regions] == [(r.kind, r.box, r.text) for r in drawn.regions]
+    (scan,) = run(scanned_pdf, "scan.pdf", page_images=False)
+    assert scan.text_source == TextSource.OCR and scan.image is None and not scan.failed
+    assert len([w for w in EXPECTED if w in set(page_text(scan).split())]) >= 8
+
+
+def test_a_crop_drawn_alone_has_the_pixels_cut_from_the_whole_page(real_pdf):
+    import numpy as np
+
+    from indexing.geometry import Box, Space
+    from indexing.render import crop_pixels, draw_crop, draw_page
+
+    with pymupdf.open(stream=real_pdf("msds-cga35.pdf"), filetype="pdf") as doc:
+        for number, dpi in ((0, 144.0), (3, 97.5)):
+            page = doc[number]
+            whole = draw_page(page, dpi)
+            for x0, y0, x1, y1, *_ in page.get_text("blocks")[:8]:
+                box = Box(x0, y0, x1, y1, Space.PAGE)
+                want = np.asarray(whole.crop(crop_pixels(box, dpi / 72, whole.size)), dtype=int)
+                got = np.asarray(draw_crop(page, box, dpi), dtype=int)
+                assert got.shape == want.shape and np.abs(got - want).max() <= 8
+            off_page = Box(page.rect.width + 10, 0, page.rect.width + 50, 20, Space.PAGE)
+            assert draw_crop(page, off_page, dpi) is None

@@ -28,7 +28,6 @@ from docagent.ingest import Ingestor
 from docagent.intake import Upload, uploads_from_bytes
 from docagent.jobs import JobStatus, finish, job_view
 from docagent.settings import Settings
-from docagent.store import FileStore
 from indexing.archive import ArchiveLimits
 from indexing.errors import BadInputError
 from indexing.sources import sniff_kind
@@ -135,11 +134,7 @@ def delete(document_id: str, who: CallerDep, s: SessionDep, svc: ServicesDep) ->
     return Response(status_code=204)
 
 
-def _image(settings: Settings, digest: str | None, what: str) -> Response:
-    store = FileStore(settings.files_dir)
-    if not digest or not store.exists(digest):
-        raise NotFoundError(f"{what} has no stored image")
-    data = store.get(digest)
+def _image(data: bytes) -> Response:
     media = next((t for magic, t in _IMAGE_TYPES.items() if data.startswith(magic)), "application/octet-stream")
     return Response(data, media_type=media, headers={"Cache-Control": "private, max-age=86400"})
 
@@ -152,11 +147,11 @@ def page_image(document_id: str, number: int, who: CallerDep, s: SessionDep, svc
     if page is None:
         count = s.scalar(select(func.count()).select_from(Page).where(Page.document_id == doc.id))
         raise NotFoundError(f"page {number} does not exist (the document has {count} pages)")
-    return _image(svc.settings, page.image_sha256, f"page {number}")
+    return _image(svc.images.page(doc, page))
 
 
 @router.get("/crops/{crop_id}/image", response_class=Response,
             responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}}, summary="A crop's image")
 def crop_image(crop_id: str, who: CallerDep, s: SessionDep, svc: ServicesDep) -> Response:
     crop: Crop = crop_of(s, who, crop_id)
-    return _image(svc.settings, crop.image_sha256, f"crop {crop_id}")
+    return _image(svc.images.crop(crop))

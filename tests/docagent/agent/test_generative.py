@@ -27,6 +27,7 @@ class Script:
         self.read = "<char>999,999</char><bbox>0.1, 0.1, 0.2, 0.2</bbox> 입니다"
         self.prose = "모르겠습니다."
         self.calls: list[str] = []
+        self.images: list[tuple[int, int]] = []  # the size of each image a read was sent
 
 
 def _app(script: Script) -> FastAPI:
@@ -39,6 +40,8 @@ def _app(script: Script) -> FastAPI:
         text = content if isinstance(content, str) else " ".join(p.get("text", "") for p in content)
         kind = "plan" if "Reply with JSON" in text else "prose" if "one-sentence" in text else "read"
         script.calls.append(kind)
+        if kind == "read" and not isinstance(content, str):
+            script.images += [_size(p["image_url"]["url"]) for p in content if p.get("type") == "image_url"]
         reply = {"plan": script.plan, "prose": script.prose, "read": script.read}[kind]
         return {"id": "x", "object": "chat.completion", "created": 0, "model": "m",
                 "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": reply}}],
@@ -63,6 +66,15 @@ def scripted() -> Iterator[tuple[str, Script]]:
     thread.join(timeout=5)
 
 
+def _size(data_url: str) -> tuple[int, int]:
+    import base64
+    import io
+
+    from PIL import Image
+
+    return Image.open(io.BytesIO(base64.b64decode(data_url.split(",", 1)[1]))).size
+
+
 def _openai(url: str) -> VLMBackend:
     from vlm.backends.openai_backend import OpenAIBackend
 
@@ -84,6 +96,8 @@ def test_model_garbage_falls_back_to_the_rules(collection, reports, scripted) ->
     assert "(rules)" in steps[0].summary  # the unparseable plan was not used
     assert any("not in the crop" in r for s in steps if s.node == "verify" for r in s.detail["rejected"])
     assert "모르겠습니다." not in answer.reasoning  # prose without the number is not taken
+    # ingest stored no crop image: each read was sent one drawn from the original
+    assert script.images and all(w > 10 and h > 10 for w, h in script.images)
 
 
 def test_a_well_formed_model_plan_is_used(collection, reports, scripted) -> None:
