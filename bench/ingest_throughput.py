@@ -16,8 +16,10 @@ Both are warmed up before timing on the ten-page bill: models loaded, worker pro
 started and each given pages.
 
 Sets: the four Korean PDFs in ``real-ko-pdfs/`` (born-digital), their rasterised image-only
-copies (scanned), and the three English arXiv papers in ``real-en-pdfs/``. Each set is run
-as one job (and one peer batch), then every document alone. Wall time is noisy on a shared
+copies (scanned), the three English arXiv papers in ``real-en-pdfs/``, and "long": all seven
+joined into one 103-page PDF (what a document of a hundred pages costs beyond its pages:
+one write transaction, context and passages over the whole document). Each set is run as
+one job (and one peer batch), then every document alone. Wall time is noisy on a shared
 machine; CPU seconds (user + system of this process and of every process it started: page
 workers, peer workers, Tesseract) are reported beside it, and the ratio of both.
 
@@ -46,7 +48,7 @@ from bench.cpu import tree_cpu_seconds
 
 PDFS = ["bill-2125318.pdf", "fund-report-kb-202309.pdf", "msds-cga35.pdf", "patent-1020210175798.pdf"]
 EN_PDFS = ["arxiv-2408.00029v1.pdf", "arxiv-2408.02952v1.pdf", "arxiv-2408.03787v1.pdf"]
-SETS = ("born", "scanned", "english")
+SETS = ("born", "scanned", "english", "long")
 Files = list[tuple[str, bytes]]
 
 
@@ -77,7 +79,21 @@ def load_sets(names: list[str], dpi: int) -> dict[str, Files]:
             "english": [(n, (SHARED_DATA / "real-en-pdfs" / n).read_bytes()) for n in EN_PDFS]}
     if "scanned" in names:
         sets["scanned"] = [(n.replace(".pdf", "-scan.pdf"), rasterise(d, dpi=dpi)) for n, d in born]
+    if "long" in names:
+        sets["long"] = [("real-joined-103p.pdf", joined(born + sets["english"]))]
     return {n: sets[n] for n in names}
+
+
+def joined(files: Files) -> bytes:
+    """One PDF of every page of ``files``, in order: a long document made of real pages (no
+    real document in the shared data is longer than 27 pages)."""
+    import pymupdf
+
+    out = pymupdf.open()
+    for _, data in files:
+        with pymupdf.open(stream=data, filetype="pdf") as doc:
+            out.insert_pdf(doc)
+    return out.tobytes(garbage=3, deflate=True)
 
 
 # -- docagent ---------------------------------------------------------------------------------
