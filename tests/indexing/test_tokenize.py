@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from indexing.tokenize import BIGRAM_PREFIX, KoreanAnalyzer, bigrams, get_kiwi, normalize_number
+from indexing.tokenize import (
+    BIGRAM_PREFIX,
+    KoreanAnalyzer,
+    bigrams,
+    get_kiwi,
+    normalize_number,
+    request_start,
+)
 
 KORQUAD = Path(__file__).resolve().parents[3] / "shared" / "data" / "korquad-v1-dev-part-a.json"
 
@@ -50,10 +57,26 @@ def test_bigrams_stay_inside_hangul_runs() -> None:
     assert bigrams("ABC 123") == []
 
 
-def test_index_terms_are_morphemes_then_prefixed_bigrams(analyzer: KoreanAnalyzer) -> None:
-    terms = analyzer.index_terms("매출액은 늘었다")
-    assert terms == ["매출액", "늘"] + [BIGRAM_PREFIX + b for b in bigrams("매출액은 늘었다")]
-    assert analyzer.index_terms_batch(["매출액은 늘었다", ""]) == [terms, []]
+def test_index_terms_are_morphemes_noun_pairs_then_prefixed_bigrams(analyzer: KoreanAnalyzer) -> None:
+    terms = analyzer.index_terms("영업 이익은 늘었다")
+    assert terms == ["영업", "이익", "늘", "영업+이익"] + [BIGRAM_PREFIX + b for b in bigrams("영업 이익은 늘었다")]
+    assert analyzer.index_terms_batch(["영업 이익은 늘었다", ""]) == [terms, []]
+    assert analyzer.index_terms("") == []
+
+
+def test_noun_pairs_are_nouns_side_by_side_only(analyzer: KoreanAnalyzer) -> None:
+    said = analyzer.index_terms("열람 좌석은 53석이다.")
+    apart = analyzer.index_terms("열람 공간을 고치고 어린이 자료실의 좌석을 늘릴 예정이다.")
+    assert "열람+좌석" in said and "열람+좌석" not in apart
+    assert "어린이+자료실" in apart and "자료실+좌석" not in apart  # 의 stands between them
+    asked = analyzer.query_terms("열람 좌석은 얼마인가?")
+    assert "열람+좌석" in asked and not any("얼마" in t for t in asked if "+" in t)
+
+
+def test_query_bigrams_leave_out_particles(analyzer: KoreanAnalyzer) -> None:
+    asked = analyzer.query_terms("좌석을 늘린 해는?")
+    assert "·좌석" in asked and "·석을" not in asked
+    assert "·석을" in analyzer.index_terms("좌석을 늘린 해는?")  # documents keep theirs
 
 
 def test_batch_matches_single_calls_on_real_paragraphs(analyzer: KoreanAnalyzer) -> None:
@@ -72,3 +95,22 @@ def test_batch_rejects_a_single_string(analyzer: KoreanAnalyzer) -> None:
 
 def test_one_kiwi_per_process() -> None:
     assert get_kiwi() is get_kiwi()
+
+
+def test_a_closing_request_is_not_searched_for(analyzer: KoreanAnalyzer) -> None:
+    # "X를 알려 주세요" asks what "X는?" asks: neither the verb nor its bigrams are terms
+    asked = analyzer.query_terms("윤슬 도서관의 열람 좌석을 알려 주세요.")
+    assert {"열람", "좌석", "·좌석"} <= set(asked)
+    assert not {"알리", "·알려", "·주세", "·세요"} & set(asked)
+    assert "보수" in analyzer.query_terms("총보수를 말해 주세요")
+    assert not {"말", "·말해"} & set(analyzer.query_terms("총보수를 말해 주세요"))
+    # the same verb inside the question, or a request and nothing else, stays
+    assert "알리" in analyzer.query_terms("이순신이 알린 사실은?")
+    assert analyzer.query_terms("알려 주세요") == ["알리", "·알려", "·주세", "·세요"]
+
+
+def test_request_start_needs_the_auxiliary_at_the_end() -> None:
+    tokens = get_kiwi().tokenize("매출액을 보여 주시겠어요?")
+    assert tokens[request_start(tokens)].form == "보이"
+    assert request_start(get_kiwi().tokenize("알려 준 사람은 누구인가?")) is None
+    assert request_start(get_kiwi().tokenize("매출액은 얼마인가?")) is None
