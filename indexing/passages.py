@@ -17,8 +17,9 @@ Terms: a crop or row unit keeps its own terms and its context's apart (search we
 fields; ``indexing.search.Fusion.context``); page and document units reuse their crops' own
 terms (no second analysis), plus the title. A document unit's context terms are its title's
 character n-grams (``indexing.grams``), matched against the question's by ``Fusion.title``.
-A title read by OCR adds the terms of its Hangul syllables joined (``은 빛 고 등 학교`` ->
-은빛, 고등학교), wherever the title's terms go.
+Text read by OCR adds the terms of its Hangul syllables joined (``은 빛 고 등 학교`` ->
+은빛, 고등학교; ``열람 좌 석은`` -> 좌석): a title wherever its terms go, a crop's own text,
+its context and its rows.
 """
 
 from __future__ import annotations
@@ -151,9 +152,11 @@ def document_passages(blocks: Sequence[Block], tables: Sequence[Table | None],
     """The units of one document: crops (and their rows, columns, chart points) of body
     blocks, pages, the document. ``words[i]`` are block i's words (for chart points)."""
     options = options or PassageOptions()
-    own_terms = analyse([b.text for b in blocks])
+    own_terms = _with_unsplit([b.text if b.ocr else "" for b in blocks],
+                              analyse([b.text for b in blocks]), analyse)
     ctx_texts = [c.text(options.context_parts) if options.context else "" for c in context.contexts]
-    ctx_terms = _analyse_distinct(ctx_texts, analyse)
+    ctx_terms = _with_unsplit([t if b.ocr else "" for t, b in zip(ctx_texts, blocks, strict=True)],
+                              _analyse_distinct(ctx_texts, analyse), analyse)
     unsplit = _unsplit_title_terms(context, analyse)
     if unsplit and options.context and "title" in options.context_parts:
         ctx_terms = [_with(terms, unsplit) if c.title else terms
@@ -191,6 +194,8 @@ def _parts(block: Block, table: Table | None, words: Sequence[Word],
 def _part_passages(i: int, block: Block, parts: list[tuple[Level, TableRow]], ctx_text: str,
                    ctx_terms: list[str], analyse: Analyse) -> list[Passage]:
     terms = analyse([part.text for _, part in parts]) if parts else []
+    if block.ocr:
+        terms = _with_unsplit([part.text for _, part in parts], terms, analyse)
     return [Passage(level, _join(ctx_text, part.text), t, True, ctx_terms, block=i,
                     page=block.page, row=part.index, box=part.box)
             for (level, part), t in zip(parts, terms, strict=True)]
@@ -229,6 +234,24 @@ def _unsplit_title_terms(context: DocumentContext, analyse: Analyse) -> list[str
     return analyse([joined])[0] if joined != context.title else []
 
 
+def _with_unsplit(texts: list[str], terms: list[list[str]], analyse: Analyse) -> list[list[str]]:
+    """``terms[i]`` of OCR-read ``texts[i]`` (a crop's own text, a part's, a context), and the
+    terms of its Hangul syllables joined (``""``: a text to leave as it is).
+
+    Tesseract splits body text too (``열람 좌 석은``, ``설 립 된``), and a split noun matches
+    nothing a question says. The text with the spaces between Hangul syllables taken out
+    analyses into the same nouns as written whole (as a title does, above); the terms it gives
+    that the text as read lacks are added. (Without the joined run's bigrams, the split
+    paragraph still lost to another that holds the question's two words apart.)"""
+    joined = [_SPLIT_SYLLABLES.sub("", t) for t in texts]
+    todo = [j for t, j in zip(texts, joined, strict=True) if j != t]
+    if not todo:
+        return terms
+    extra = dict(zip(*_distinct_terms(todo, analyse), strict=True))
+    return [_with(old, extra[j]) if j != t else old
+            for t, j, old in zip(texts, joined, terms, strict=True)]
+
+
 def _with(terms: list[str], extra: list[str]) -> list[str]:
     """``terms`` and the ``extra`` terms it does not already hold."""
     have = set(terms)
@@ -237,9 +260,13 @@ def _with(terms: list[str], extra: list[str]) -> list[str]:
 
 def _analyse_distinct(texts: list[str], analyse: Analyse) -> list[list[str]]:
     """``analyse`` once per distinct text: most crops of a section share one context."""
-    distinct = list(dict.fromkeys(texts))
-    by_text = dict(zip(distinct, analyse(distinct), strict=True))
+    by_text = dict(zip(*_distinct_terms(texts, analyse), strict=True))
     return [by_text[t] for t in texts]
+
+
+def _distinct_terms(texts: list[str], analyse: Analyse) -> tuple[list[str], list[list[str]]]:
+    distinct = list(dict.fromkeys(texts))
+    return distinct, analyse(distinct)
 
 
 def _join(context: str, own: str) -> str:

@@ -181,3 +181,23 @@ def test_an_ocr_read_title_is_also_indexed_with_its_syllables_joined():
     assert added and len(set(added)) == len(added) and not set(added) & set(as_read)
     assert "은빛" not in typed[0].context_terms  # a text layer's spaces are the author's
     assert question & set(scanned[0].context_terms) > question & set(typed[0].context_terms)
+
+
+def test_an_ocr_read_paragraph_is_also_indexed_with_its_syllables_joined():
+    from indexing.tokenize import KoreanAnalyzer
+
+    real = KoreanAnalyzer().index_terms_batch
+    split = "2009년 말 현재 소장 도서는 509,927권이고 열람 좌 석은 107석이다."  # Tesseract
+
+    def crop_terms(ocr: bool) -> list[str]:
+        blocks = [Block(1, K.TITLE, Box(72, 60, 500, 90, Space.PAGE), "한가람 도서관 2009", 20.0, ocr=ocr),
+                  Block(1, K.TEXT, Box(72, 150, 500, 200, Space.PAGE), split, 10.0, ocr=ocr)]
+        units = document_passages(blocks, [None, None], document_context(blocks, filename="s.pdf"), real)
+        return next(u for u in units if u.level == "crop").terms
+
+    scanned, typed = crop_terms(True), crop_terms(False)
+    assert scanned[:len(typed)] == typed  # the text as read keeps its terms
+    assert "좌석" not in typed and {"좌석", "열람+좌석", "·좌석"} <= set(scanned)
+    asked = set(KoreanAnalyzer().query_terms("열람 좌석은 얼마인가?"))
+    assert asked & set(scanned) > asked & set(typed)
+    assert len(set(scanned[len(typed):])) == len(scanned) - len(typed)  # each added once
