@@ -109,13 +109,18 @@ def renumber(regions: list[Region]) -> list[Region]:
 
 # -- regions for scanned pages ----------------------------------------------------------------
 
-def blocks_from_lines(line_boxes: list[Box], texts: Sequence[str] | None = None) -> list[list[int]]:
+def blocks_from_lines(line_boxes: list[Box], texts: Sequence[str] | None = None,
+                      lows: Sequence[float] | None = None) -> list[list[int]]:
     """Group OCR line boxes (in any order) into blocks; returns line indices per block.
 
     Two lines share a block when the second starts within about one line height below the
     first, overlaps it horizontally, and has a similar height (a title stays apart from the
     paragraph under it). With the lines' ``texts``, a line that reads as a numbered heading or
     a caption stands alone: OCR line heights differ too little to tell them from the body.
+    ``lows``: each line's shortest word height; two lines whose shortest words are alike are
+    alike too (Tesseract boxes some Hangul words to the full line height and others to their
+    ink, and a short line may have more of the first: ``509,927권이고 열람 좌 석은 107석이다.``
+    was cut from the line above it).
     """
     alone = {i for i, t in enumerate(texts or ()) if looks_like_heading(t) or looks_like_caption(t)}
     order = sorted(range(len(line_boxes)), key=lambda i: (line_boxes[i].y0, line_boxes[i].x0))
@@ -124,7 +129,8 @@ def blocks_from_lines(line_boxes: list[Box], texts: Sequence[str] | None = None)
     for i in order:
         box = line_boxes[i]
         for b, tail in enumerate(tails):
-            if i not in alone and tail not in alone and _continues(line_boxes[tail], box):
+            low = (lows[tail], lows[i]) if lows is not None else None
+            if i not in alone and tail not in alone and _continues(line_boxes[tail], box, low):
                 blocks[b].append(i)
                 tails[b] = i
                 break
@@ -134,12 +140,16 @@ def blocks_from_lines(line_boxes: list[Box], texts: Sequence[str] | None = None)
     return blocks
 
 
-def _continues(tail: Box, line: Box) -> bool:
+def _continues(tail: Box, line: Box, lows: tuple[float, float] | None = None) -> bool:
     h = max(tail.height, line.height, 1.0)
     gap = line.y0 - tail.y1
     overlap = min(tail.x1, line.x1) - max(tail.x0, line.x0)
-    similar = min(tail.height, line.height) / h > 0.65
+    similar = _alike(tail.height, line.height) or (lows is not None and _alike(*lows))
     return -0.5 * h < gap < 1.0 * h and overlap > 0.2 * min(tail.width, line.width) and similar
+
+
+def _alike(a: float, b: float) -> bool:
+    return min(a, b) / max(a, b, 1.0) > 0.65
 
 
 _SENTENCE_END = re.compile(r"(?:다|요|니다|습니다)\s*[.!?。]\s*$|\w{3,}[.!?]\s*$")
@@ -223,7 +233,8 @@ def scan_regions(lines: list[OcrLine], grids: list[RuledGrid], width: float, hei
     cores = [line.core_box for line in outside]
     body = sorted(b.height for b in cores)
     body_height = body[len(body) // 2] if body else 0.0
-    for block in blocks_from_lines(cores, [line.text for line in outside]):
+    lows = [_lowest_word(line) for line in outside]
+    for block in blocks_from_lines(cores, [line.text for line in outside], lows):
         block_lines = [outside[i] for i in block]
         box = block_lines[0].box
         for line in block_lines[1:]:
@@ -235,6 +246,14 @@ def scan_regions(lines: list[OcrLine], grids: list[RuledGrid], width: float, hei
     if not regions:  # ink but no text: a picture, or text Tesseract could not read
         regions = [Region(RegionKind.PICTURE, Box(0.0, 0.0, width, height, Space.PAGE))]
     return reading_order(regions)
+
+
+def _lowest_word(line: OcrLine) -> float:
+    """The height of the line's shortest word of letters or digits (not a dot or a dash)."""
+    return min((w.box.height for w in line.words if _LETTER.search(w.text)), default=line.height)
+
+
+_LETTER = re.compile(r"[\uac00-\ud7a30-9A-Za-z]")
 
 
 def _figure_region(fig: Figure, lines: list[OcrLine]) -> Region:

@@ -139,3 +139,20 @@ def test_a_long_line_cut_from_its_paragraph_is_never_a_heading():
     assert layout.block_kind([tall], 9.4, line) == RegionKind.TEXT
     assert layout.block_kind([tall], 9.4, "포항시 통계연보 2004") == RegionKind.SECTION_HEADER
     assert layout.block_kind([tall], 9.4, "변화에따라해마다조정된다.") == RegionKind.TEXT  # glued
+
+
+def test_a_line_whose_shortest_words_match_the_line_above_continues_its_paragraph():
+    # Tesseract boxed three of five words of the second line to the full line height
+    first = _words_line([("이", 63, 196.9, 70, 206.3), ("도서관은", 74, 195.5, 120, 209.5),
+                         ("지역", 124, 196.9, 146, 206.3), ("현재", 150, 196.9, 172, 206.3),
+                         ("소장", 176, 196.9, 198, 206.3), ("도서는", 202, 195.5, 236, 209.5)])
+    second = _words_line([("509,927권이고", 63, 211.3, 130, 226.4), ("열람", 134, 213.5, 156, 222.8),
+                          ("좌", 160, 213.5, 168, 222.8), ("석은", 172, 211.3, 194, 226.4),
+                          ("107석이다.", 198, 211.3, 233, 226.4)])
+    assert second.core_box.height > 1.5 * first.core_box.height  # the usual height says "apart"
+    regions = layout.scan_regions([first, second], [], 595, 842)
+    assert len(regions) == 1 and "도서는\n509,927권이고" in regions[0].text
+    # a title set twice as large stays apart: its shortest words are large too
+    title = _words_line([("2009년도", 63, 172, 143, 192), ("한가람", 149, 172, 203, 192)])
+    regions = layout.scan_regions([title, first], [], 595, 842)
+    assert len(regions) == 2
