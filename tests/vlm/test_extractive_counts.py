@@ -43,3 +43,31 @@ def test_a_word_ocr_split_with_a_space_is_read_whole():
     answer = ExtractiveBackend().answer([VisionRequest(question="권장 사용 농도는?",
                                                        crops=[CropInput(text=text)])])[0]
     assert answer.answerable and answer.text == "20.6%"
+
+
+LIBRARY = ("이 도서관은 지역 주민의 독서와 평생 학습을 돕기 위하여 설립된 공공 도서관이다. "
+           "2022년 말 현재 소장 도서는\n449,874권이고 열람 좌석은 489석이다.")
+
+
+def test_a_count_is_written_with_the_counter_its_noun_ends_on():
+    from vlm.extractive.question import analyse_question
+
+    assert analyse_question("열람 좌석은 얼마인가?").unit == "석"
+    assert analyse_question("매출액은 얼마인가?").unit == ""  # money names no counter
+    assert analyse_question("병상은 몇 개인가?").unit == "개"  # the question's own counter first
+    # the year beside the other figure drew the answer to it ("449,874권")
+    answer = ExtractiveBackend().answer([VisionRequest(question="도서관의 2022년 열람 좌석은 얼마인가?",
+                                                       crops=[CropInput(text=LIBRARY)])])[0]
+    assert answer.text == "489석"
+
+
+def test_a_request_asks_what_its_object_asks():
+    from vlm.extractive.question import AnswerType, analyse_question
+
+    q = analyse_question("동해조선의 임직원 수를 알려 주세요.")
+    assert q.answer_type == AnswerType.NUMBER and "알리" not in q.term_set
+    q = analyse_question("열람 좌석을 알려 주세요.")
+    assert q.head == "좌석" and q.term_set == {"열람", "좌석"}
+    answer = ExtractiveBackend().answer([VisionRequest(question="소장 도서를 말해 주세요.",
+                                                       crops=[CropInput(text=LIBRARY)])])[0]
+    assert answer.text == "449,874권" and "coverage=1.00" in answer.raw

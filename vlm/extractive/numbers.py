@@ -61,6 +61,8 @@ _COUNTERS = (
     "패", "타", "경기", "분", "초", "군데", "킬로미터", "미터", "킬로그램", "그램", "리터",
     "마일", "피트", "인치", "주년", "채", "그루", "장", "일",
 )
+# What things are counted in, longest first (``vlm.extractive.question``: the counter a noun ends on).
+COUNTERS: tuple[str, ...] = tuple(sorted(_COUNTERS, key=len, reverse=True))
 _UNIT_ALT = "|".join(re.escape(u) for u in sorted(
     _CURRENCY + _PERCENT + _DURATION + _COUNTERS, key=len, reverse=True))
 

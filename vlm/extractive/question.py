@@ -13,8 +13,9 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from indexing.tokenize import request_start
 from vlm.extractive.morph import TermHit, Token, terms_of, tokenize
-from vlm.extractive.numbers import Quantity, QuantityKind, find_quantities
+from vlm.extractive.numbers import COUNTERS, Quantity, QuantityKind, find_quantities
 
 
 class AnswerType(StrEnum):
@@ -113,7 +114,7 @@ class Question:
     focus: str = ""                    # the content term that modifies the cue (파견 in 파견된 인물)
     quantities: list[Quantity] = field(default_factory=list)
     head: str = ""                     # the asked-for noun: 대학교 in "나온 대학교는?"
-    unit: str = ""                     # the counter after 몇: 명 in "몇 명이"
+    unit: str = ""                     # the counter after 몇 (명 in "몇 명이"), or a count's noun ends on
     words: set[str] = field(default_factory=set)  # every content term, frame nouns included
     particle: str = ""                 # the particle on the question word: 에서 in 어디에서
     # for a number: the noun it measures (매출액 in "2023년 매출액은 얼마인가?") and the kind of
@@ -229,6 +230,10 @@ def _focus(tokens: tuple[Token, ...], terms: list[TermHit], cue_index: int) -> s
 def analyse_question(text: str) -> Question:
     """Content terms and expected answer type of ``text`` (Korean or English)."""
     tokens = tokenize(text)
+    request = request_start(tokens)
+    if request is not None:  # "X를 알려 주세요" asks what "X는?" asks: X heads it
+        text = text[: tokens[request].start].rstrip()
+        tokens = tokenize(text)
     all_terms = terms_of(tokens)
     kind, cue_index, cue = _korean_type(tokens)
     if kind is None:
@@ -252,6 +257,7 @@ def analyse_question(text: str) -> Question:
     measured, measure = "", None
     if kind == AnswerType.NUMBER:
         measured, measure = _measure(tokens, all_terms, cue_index, cue, focus, unit, text)
+        unit = unit or _noun_counter(measured, measure)
     return Question(text, tokens, terms, kind, cue, focus, quantities, _head_noun(tokens),
                     unit, {h.term for h in all_terms}, _wh_particle(tokens, cue_index, cue),
                     measured, measure)
@@ -282,6 +288,15 @@ def _measure(tokens: tuple[Token, ...], terms: list[TermHit], cue_index: int, cu
     if noun.endswith(_MONEY_ENDINGS):
         return noun, QuantityKind.MONEY
     return noun, None
+
+
+def _noun_counter(noun: str, measure: QuantityKind | None) -> str:
+    """The counter a counted noun ends on, which its figure is written with: ``열람 좌석`` and
+    ``관람석`` are counted in 석 (``489석``). Only for a count (no money or rate) whose question
+    names no counter itself (몇 석); a noun is never its own counter."""
+    if measure is not None or len(noun) < 2:
+        return ""
+    return next((c for c in COUNTERS if noun.endswith(c) and len(c) < len(noun)), "")
 
 
 def _is_noun_term(tokens: tuple[Token, ...], terms: list[TermHit], term: str) -> bool:
