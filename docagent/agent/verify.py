@@ -18,7 +18,9 @@ from indexing.geometry import Box
 from vlm.extractive.question import analyse_question
 
 MARGIN_PT = 3.0
-_LEADING_OWNER = re.compile(r"^\s*(?:\S+\s+){0,2}?([가-힣A-Za-z][가-힣A-Za-z0-9]{1,30})의\s")
+_LEADING_OWNER = re.compile(r"^\s*(?:\S+\s+){0,3}?([가-힣A-Za-z][가-힣A-Za-z0-9]{1,30})의\s")
+_NAME_WORD = re.compile(r"[가-힣A-Za-z]{2,30}")
+_DATING = frozenset({"기준", "현재", "당시", "연말", "말"})  # 2001년 기준: when, not whose
 _GENERIC = frozenset({"사람", "상대", "인물", "그림", "표", "차트", "그래프", "문서", "보고서", "회사", "기업", "도시",
                       "나라", "국가", "학교", "병원", "펀드", "제품", "이름", "당시", "이후", "이전", "최초", "처음",
                       # question words: "누구의 보수당", "무엇의 약자" name nobody
@@ -93,7 +95,28 @@ def proper_nouns(text: str) -> list[str]:
     m = _LEADING_OWNER.match(text)
     if m and not _YEAR.match(m.group(1)) and m.group(1) not in _GENERIC and not m.group(1).endswith(("년", "월", "일")):
         names.add(m.group(1))  # "가공학교의 ...": whose value is asked, even when Kiwi does not tag it
+        names.update(owner_words(text[:m.start(1)]))
     return sorted(names)
+
+
+def owner_words(text: str) -> list[str]:
+    """The words of a name before the owner's last word (``text`` ends there): up to two plain
+    words, neither dates (2001년, 기준) nor words with a particle on them. Each must be found
+    too: in "바람개비 도서관의" the last word alone is in every library's report, and a question
+    about a library no report names was answered from another one."""
+    out: list[str] = []
+    for word in reversed(text.split()):
+        if len(out) == 2 or not _plain_word(word):
+            break
+        out.insert(0, word)
+    return out
+
+
+def _plain_word(word: str) -> bool:
+    if not _NAME_WORD.fullmatch(word) or word in _GENERIC or word in _DATING or word.endswith(("년", "월", "일")):
+        return False
+    last = analyse_question(word).tokens[-1:]
+    return not (last and last[0].tag.startswith(("J", "E")))
 
 
 def _named(name: str, hay: str) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from docagent.agent.verify import _named, proper_nouns
+from docagent.agent.verify import _named, owner_words, proper_nouns
 
 
 def test_a_possessive_is_not_part_of_the_name():
@@ -25,3 +25,14 @@ def test_a_name_is_found_in_any_case_and_without_a_particle_left_on_it():
     assert _named("송요찬이", "송요찬은일본군하사관출신이다")
     assert not _named("한빛전자", "동해조선2023사업보고서")
     assert not _named("송요찬이", "백선엽은군인이다")
+
+
+def test_the_words_before_the_owner_are_part_of_the_name():
+    # "도서관" alone is in every library's report: "바람개비" must be found too
+    assert proper_nouns("바람개비 도서관의 2005년 방문자 수는 얼마인가?") == ["도서관", "바람개비"]
+    assert "꽃뫼" in proper_nouns("2001년 기준 꽃뫼 시립도서관의 소장 도서는?")
+    assert set(proper_nouns("한빛 성장주 증권투자신탁의 2023년 순자산은?")) >= {"한빛", "성장주"}
+    # dates, words with a particle and determiners are not parts of a name
+    assert owner_words("2001년 기준") == [] and owner_words("철도건설은") == []
+    assert owner_words("그 당시 영국") == ["영국"]
+    assert not _named("바람개비", "2006년도별빛작은도서관운영실적")
