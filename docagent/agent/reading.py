@@ -19,6 +19,7 @@ from docagent.agent.evidence import CHART_KINDS, Candidate, reader_question
 from docagent.agent.planner import years_in
 from docagent.agent.state import Reading, SubQuestion
 from indexing.geometry import Box
+from indexing.tokenize import PAIR_JOINER, noun_pairs
 from vlm.backends.base import GroundedAnswer, VisionRequest, VLMBackend
 from vlm.extractive.morph import terms_of, tokenize
 from vlm.extractive.tables import expanded_grid
@@ -53,12 +54,22 @@ def propose(backend: VLMBackend, sub: SubQuestion, candidates: list[Candidate],
         m = _COVERAGE.search(ans.raw or "")
         coverage = float(m.group(1)) if m else 0.5
         coverage *= _year_share(sub.text, req.question)
-        scored.append(((ans.answerable, coverage, -c.rank), reading))
+        said = _said_together(req.question, reading.citations[0].quote if ans.answerable else "")
+        scored.append(((ans.answerable, round(coverage, 3), said, -c.rank), reading))
     for c, (key, _) in zip(candidates, list(scored), strict=False):
         if not key[0] and (cell := lookup_cell(sub, c)) is not None:
-            scored.append(((True, 0.34, -c.rank), cell))  # below every reading the backend vouched for
+            scored.append(((True, 0.34, 0, -c.rank), cell))  # below every reading the backend vouched for
     scored.sort(key=lambda t: t[0], reverse=True)
     return [r for _, r in scored]
+
+
+def _said_together(question: str, evidence: str) -> int:
+    """How many of the question's noun pairs (``열람 좌석``) the evidence says as pairs, spaces
+    aside. Of two readings that cover the question alike, the one whose sentence says "열람
+    좌석은 53석" answers it; the one that says "열람 공간을 고치고 ... 좌석을 늘릴" only holds
+    its words."""
+    said = "".join(evidence.split())
+    return sum(pair.replace(PAIR_JOINER, "") in said for pair in set(noun_pairs(tokenize(question))))
 
 
 def _year_share(asked: str, put: str) -> float:

@@ -146,3 +146,23 @@ def test_a_cell_found_by_its_labels_is_named_as_the_sub_question_names_it() -> N
     reading = lookup_cell(sub, c)
     assert reading is not None and reading.values[0].text == "180.2"
     assert reading.values[0].label == "그린솔 세척 용제"  # a comparison names entities, not years
+
+
+def test_a_name_the_title_holds_is_left_out_of_the_crops_question_whole() -> None:
+    from docagent.agent.evidence import reader_question
+
+    intro = "이 도서관은 지역 주민을 위한 공공 도서관이다. 2025년 말 현재 열람 좌석은 53석이다."
+    plan = "내년에는 노후한 열람 공간을 고치고 어린이 자료실의 좌석을 늘릴 예정이다."
+    question = "윤슬 도서관의 열람 좌석은?"
+    for text in (intro, plan):  # "도서관" of the name is in one paragraph's own text only
+        c = _candidate(title="2025년도 윤슬 도서관 운영 실적", text=text)
+        assert reader_question(question, c) == "열람 좌석은?"
+    # the whole name is not in the title: its words go by the word rule, one by one
+    c = _candidate(title="2025년도 윤슬 어린이도서관 운영 실적", text=intro)
+    assert reader_question(question, c) == "도서관의 열람 좌석은?"
+    # the paragraph that says it answers, not the one with both words apart
+    nodes = Nodes(FakeRetriever([_candidate(rank=0, title="2025년도 윤슬 도서관 운영 실적", text=plan),
+                                 _candidate(rank=1, title="2025년도 윤슬 도서관 운영 실적", text=intro,
+                                            crop_id="8")]), ExtractiveBackend())
+    answer = nodes.synthesize(_run_until_verify(nodes, "윤슬 도서관의 열람 좌석을 알려 주세요."))["answer"]
+    assert answer.answerable and answer.answer.startswith("53"), answer
