@@ -18,7 +18,7 @@ from indexing.geometry import Box
 from vlm.extractive.question import analyse_question
 
 MARGIN_PT = 3.0
-_LEADING_OWNER = re.compile(r"^\s*(?:\S+\s+){0,3}?([가-힣A-Za-z][가-힣A-Za-z0-9]{1,30})의\s")
+_LEADING_OWNER = re.compile(r"^\s*(?:\S+\s+){0,2}?([가-힣A-Za-z][가-힣A-Za-z0-9]{1,30})의\s")
 _NAME_WORD = re.compile(r"[가-힣A-Za-z]{2,30}")
 _DATING = frozenset({"기준", "현재", "당시", "연말", "말"})  # 2001년 기준: when, not whose
 _GENERIC = frozenset({"사람", "상대", "인물", "그림", "표", "차트", "그래프", "문서", "보고서", "회사", "기업", "도시",
