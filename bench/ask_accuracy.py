@@ -1,7 +1,7 @@
 """The agent end to end (retrieval included): answer accuracy per question kind, cited page and
 box, refusals, latency; the baseline in the same run is the top search hit's text as the answer.
 
-Sets: template collections (development and held-out templates, text layer and scanned
+Sets: template collections (development, held-out and unseen templates, text layer and scanned
 copies) with their own questions (``vlm.synth.collections``) and the agent's further kinds
 (``vlm.synth.agent_questions``); KorQuAD articles rendered to PDF (``../shared/data``).
 Each set is ingested into a fresh home and asked in-process (``docagent.ask.ask``); a sample

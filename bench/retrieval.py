@@ -7,8 +7,9 @@ and for the templates "worn scans": turned, blurred, noisy, gray, JPEG-compresse
   filled for different entities, whose name only the title on page 1 carries; document, table,
   two-step table and chart questions with gold pages and boxes. The development templates are
   the ones the context rules were written and tuned on; the held-out ones were only measured
-  until the OCR-split title rule, which came from their failures; the unseen one was added after
-  it and no rule has been written from its results.
+  until rules came from their failures (the OCR-split title rule; library_annual's split words,
+  requests and noun pairs); the unseen one was added after those and no rule has been written
+  from its results.
 - KorQuAD 1.0 dev (part a): each article rendered to a PDF (its title as the first line).
 
 Variants, each built from the same stored crops (``bench.retrieval_eval``): crop-only (each

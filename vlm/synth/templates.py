@@ -507,11 +507,72 @@ LIBRARY = Template(
     plan=("intro", "break", "chart", "table", "break", "closing"),
 )
 
+# Added after library_annual's failures had been read: a power plant's yearly report, whose
+# title ends on the entity; the table opens page 1 before any paragraph, runs the years down
+# the side and prints decimals with Latin units (GWh, MW); the chart's bars carry decimals.
+PLANT = Template(
+    key="power_plant",
+    title="{edition}년 발전 실적 보고서 - {entity}",
+    subtitle="발전운영처 작성 · 대외 공개용",
+    header="발전 실적 보고서",
+    entities=("새빛 태양광발전소", "너울 풍력발전단지", "한솔 복합화력발전소", "푸른 수력발전소",
+              "가람 열병합발전소", "바람골 풍력발전단지", "햇살 태양광발전소", "온누리 연료전지발전소",
+              "다솜 바이오매스발전소", "미르 조력발전소", "청솔 양수발전소", "누리 복합화력발전소",
+              "별내 태양광발전소", "은하 소수력발전소"),
+    facts=(
+        Quantity("설비 용량", "MW", 20, 2_400, decimals=1, key="capacity"),
+        Quantity("상시 근무 인원", "명", 15, 900, key="staff"),
+    ),
+    intro=(
+        Section("2. 발전소 현황", (
+            "본 발전소는 지역 전력 계통에 전기를 공급하는 사업장으로 {edition}년 12월 말 기준 "
+            "설비 용량이 {capacity}에 이른다. 상시 근무 인원 {staff}이 교대로 설비를 운전하고 "
+            "점검한다.",
+            "발전 설비는 매년 계획 예방 정비를 받으며 정비 기간에는 계통 운영 기관과 협의하여 "
+            "출력을 조정한다.",
+        )),
+        Section("3. 안전과 환경", (
+            "본 발전소는 무재해 운영을 목표로 협력 업체와 함께 안전 점검을 실시하였다. 대기와 "
+            "수질 측정 결과는 모두 배출 허용 기준 이내였다.",
+        )),
+    ),
+    table=TableSpec(
+        heading="1. 연도별 발전 실적",
+        intro="발전량과 이용률은 계량기 검침값을, 고장 정지는 계통 운영 기관의 기록을 따랐다.",
+        caption="표 1. 연도별 발전 실적 ({first}~{edition}년)",
+        metrics=(
+            Quantity("발전량", "GWh", 50, 12_000, decimals=1, drift=(-0.08, 0.1), label="발전량(GWh)"),
+            Quantity("설비 이용률", "%", 12, 92, decimals=1, walk=False, two_step=False,
+                     label="이용률(%)"),
+            Quantity("고장 정지 건수", "건", 2, 40, drift=(-0.3, 0.3), label="고장 정지(건)"),
+            Quantity("정비 일수", "일", 5, 60, drift=(-0.2, 0.2), label="정비 일수(일)"),
+        ),
+        transposed=True,
+        corner="연도",
+    ),
+    chart=ChartSpec(
+        heading="4. 온실가스 감축",
+        intro="감축량은 같은 전력을 석탄 화력으로 생산하였을 때의 배출량과 비교하여 산정하였다.",
+        title="연도별 온실가스 감축량 (천 tCO2eq)",
+        caption="그림 1. 온실가스 감축량",
+        quantity=Quantity("온실가스 감축량", "천 tCO2eq", 5, 900, decimals=1, drift=(-0.05, 0.2)),
+        kind="bar",
+    ),
+    closing=(
+        Section("5. 향후 계획", (
+            "내년에는 노후 변압기를 교체하고 원격 감시 설비를 확충할 계획이다. 지역 주민과의 "
+            "상생 협력 사업도 이어 간다.",
+        )),
+    ),
+    plan=("table", "intro", "break", "chart", "break", "closing"),
+)
+
 TEMPLATES: dict[str, Template] = {t.key: t for t in (CITY, COMPANY, FUND, HOSPITAL, SCHOOL, MSDS,
-                                                     LIBRARY)}
+                                                     LIBRARY, PLANT)}
 # Retrieval rules may be tuned on the development templates; benchmarks also report the
-# held-out ones, which nobody looked at while writing those rules.
+# held-out ones, which nobody looked at while writing those rules (library_annual was unseen
+# until its failures were read and worked on).
 DEVELOPMENT_TEMPLATES: tuple[str, ...] = ("city_yearbook", "company_annual", "fund_monthly")
-HELD_OUT_TEMPLATES: tuple[str, ...] = ("hospital_ops", "school_ops", "msds")
+HELD_OUT_TEMPLATES: tuple[str, ...] = ("hospital_ops", "school_ops", "msds", "library_annual")
 # Reported on its own: no rule has been written from its results.
-UNSEEN_TEMPLATES: tuple[str, ...] = ("library_annual",)
+UNSEEN_TEMPLATES: tuple[str, ...] = ("power_plant",)
