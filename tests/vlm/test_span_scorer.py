@@ -82,3 +82,31 @@ def test_a_bracketed_title_with_an_apostrophe_is_one_candidate() -> None:
     f = _scored("그의 첫 일본어 음반의 이름은?",
                 "그는 10월 9일에 그의 첫 번째 일본어 음반 《Let's Talk About Love》을 발표했다.")
     assert f["Let's Talk About Love"]["kind_quoted"] == 1.0
+
+
+def test_a_korean_name_and_a_title_after_it_mark_a_person() -> None:
+    f = _scored("세자로 책봉된 인물은 누구인가?", "태조는 미국에서 돌아온 방석을 세자로 책봉하였고 김황식 총리가 축하하였다.")
+    assert f["김황식"]["person_shape_for_person"] == 1.0
+    assert f["김황식"]["role_after_for_person"] == 1.0
+    assert f["미국"]["place_shape_for_person"] == 1.0 and f["미국"]["person_shape"] == 0.0
+    assert f["김황식 총리"]["ends_on_role"] == 1.0
+
+
+def test_a_quoted_sentence_is_speech_and_a_quoted_title_is_not() -> None:
+    f = _scored("그가 부른 노래의 이름은?",
+                "그는 \"그렇게 해주시겠습니까?\"라고 묻고 \"하늘에 그리는 생각\"을 불렀다.")
+    assert f["그렇게 해주시겠습니까?"]["speech_quote"] == 1.0
+    assert f["하늘에 그리는 생각"]["speech_quote"] == 0.0
+
+
+def test_the_word_after_the_question_word_follows_the_answer() -> None:
+    f = _scored("곽영욱은 어느 회사의 사장이었는가?", "곽영욱은 대한통운 사장을 지냈다.")
+    assert f["대한통운"]["after_wh_follows"] == 1.0 and f["대한통운"]["after_wh_inside"] == 0.0
+    assert f["대한통운 사장"]["after_wh_inside"] == 1.0
+
+
+def test_the_topic_that_opens_a_definition_is_marked() -> None:
+    f = _scored("일반인이 트랙을 직접 운전해 보는 프로그램은?",
+                "트랙 투어는 일반인이 트랙을 직접 운전해 볼 수 있는 프로그램이다.")
+    assert f["트랙 투어"]["sentence_topic_for_span"] == 1.0
+    assert f["투어"]["sentence_topic"] == 0.0  # a word cut out of the topic does not open it

@@ -202,8 +202,9 @@ def candidates(q: Question, sent: Sentence, text: str) -> list[Candidate]:
                         _is_edge_stop(toks[l_], _alone(toks, l_)) and toks[l_].form not in _COUNTER_NNB):
                     continue
                 nxt = toks[l_ + 1] if l_ + 1 < len(toks) else None
-                if nxt is not None and nxt.start == toks[l_].end and nxt.tag in ("XSV", "XSA"):
-                    continue  # 존재(하다), 발생(되다): an action or state, not a thing named
+                if nxt is not None and nxt.start == toks[l_].end and (
+                        nxt.tag in ("XSV", "XSA") or (nxt.tag == "XSN" and nxt.form in ("적", "화"))):
+                    continue  # 존재(하다), 발생(되다), 합리(적): an action or a quality, not a thing named
                 if f == l_ and len(toks[f].form) == 1 and (
                         toks[f].tag not in ("NNP", "SL", "SH") or q.answer_type == AnswerType.PERSON):
                     continue  # 곳, 한; and 미 (미국) is no one's name

@@ -18,7 +18,9 @@ from dataclasses import dataclass
 
 from vlm.extractive.candidates import Candidate, chunk_token
 from vlm.extractive.matching import Match
-from vlm.extractive.morph import Sentence
+from vlm.extractive.morph import Sentence, soft_match, term_of
+from vlm.extractive.name_shapes import ROLES, korean_name, place_word, role_after, speech
+from vlm.extractive.question import AnswerType, Question
 
 KINDS = ("quantity", "entity", "noun", "quoted", "reason", "numbered", "dated")
 # Kiwi tags of the particle (or copula) written right after a candidate.
@@ -34,6 +36,12 @@ NAMES: tuple[str, ...] = (
     "repeats_in_text", "words", "opens_sentence",
     "neighbour_sentence", "coverage_vs_best", "syllables", "best_sentence",
     *(f"kind_{k}" for k in KINDS),
+    "person_shape", "person_shape_for_person", "place_shape", "place_shape_for_person",
+    "place_shape_for_place", "role_after", "role_after_for_person", "speech_quote",
+    "after_wh_follows", "after_wh_inside", "ends_on_role", "sentence_topic",
+    "sentence_topic_for_span", *(f"{k}_for_span" for k in ("quantity", "numbered", "dated", "quoted",
+                                                           "entity")),
+    "entity_for_person", "quantity_for_number", "numbered_for_number", "head_follows",
 )
 
 
@@ -59,8 +67,77 @@ def _syllables(surface: str) -> float:
     return sum(not ch.isascii() and ch.isalpha() for ch in surface) + 2 * latin
 
 
+def after_wh(q: Question) -> str:
+    """The first content term after the question word and the noun it asks with, particles
+    aside: 사장 in "어느 회사의 사장이었나?", 군사 in "누구의 군사들에게". The answer is written
+    right before it ("대한통운 사장")."""
+    toks = q.tokens
+    at = next((i for i, t in enumerate(toks) if t.form == q.cue), -1)
+    if at < 0 or q.cue not in ("누구", "무엇", "어디", "어느", "어떤", "무슨"):
+        return ""
+    j = at + 1
+    if q.cue in ("어느", "어떤", "무슨") and j < len(toks) and toks[j].tag in ("NNG", "NNP"):
+        j += 1
+    if j >= len(toks) or toks[j].form not in ("의",):
+        return ""  # only "누구의 X", "어느 회사의 X": the X the answer owns
+    for t in toks[j + 1:]:
+        term = term_of(t)
+        if term is not None:
+            return term
+    return ""
+
+
+def _shape(q: Question, sent: Sentence, c: Candidate, surface: str, text: str,
+           follower: str) -> list[float]:
+    """Person, place and speech cues (``name_shapes``), and each crossed with the question's
+    type where the type changes what the cue means."""
+    person_q = q.answer_type == AnswerType.PERSON
+    person = float(korean_name(surface) or (" " in surface and c.kind == "entity"
+                                             and not place_word(surface)))
+    place = float(place_word(surface))
+    role = float(role_after(text[c.end:c.end + 12]) if not follower or follower == "JKG" else 0.0)
+    toks = sent.tokens
+    target = after_wh(q)
+    follows = inside = 0.0
+    if target:
+        last = term_of(toks[c.last])
+        inside = float(last is not None and soft_match(last, target) >= 0.7)
+        for t in toks[c.last + 1:c.last + 4]:
+            term = term_of(t)
+            if term is not None:
+                follows = float(soft_match(term, target) >= 0.7)
+                break
+    words = surface.split()
+    ends_role = float(len(words) > 1 and words[-1] in ROLES)
+    topic = float(_opens(toks, c.first) and follower in ("JX", "JKS"))
+    span_q = q.answer_type == AnswerType.SPAN
+    kind = c.kind.split(":", 1)[0]
+    return [person, person * person_q, place, place * person_q,
+            place * (q.answer_type == AnswerType.PLACE), role, role * person_q,
+            float(c.kind == "quoted" and speech(surface)), follows, inside, ends_role, topic,
+            topic * span_q,
+            *(float(span_q and kind == k) for k in ("quantity", "numbered", "dated", "quoted", "entity")),
+            float(person_q and kind == "entity"),
+            *(float(q.answer_type == AnswerType.NUMBER and kind == k) for k in ("quantity", "numbered")),
+            float(kind != "quantity" and _head_follows(q, toks, c.last))]
+
+
+def _head_follows(q: Question, toks: tuple, last: int) -> bool:
+    """Whether the noun the question asks for comes right after the candidate: ``노터데임``
+    before ``대학교`` for "공부한 대학교는?" is cut short of the name it is part of."""
+    if not q.head or last + 1 >= len(toks):
+        return False
+    term = term_of(toks[last + 1])
+    return term is not None and soft_match(term, q.head) >= 0.7
+
+
+def _opens(toks: tuple, first: int) -> bool:
+    """Whether a candidate opens its sentence, an adverb or a connective aside (또한, 한편)."""
+    return all(t.tag in ("MAG", "MAJ", "SP", "SS", "SF") for t in toks[:first])
+
+
 def features(sig: Signals, sent: Sentence, c: Candidate, m: Match, text: str,
-             rank: int, best_coverage: float) -> list[float]:
+             rank: int, best_coverage: float, q: Question) -> list[float]:
     """The feature vector of ``c`` in ``sent`` (order of ``NAMES``). ``rank`` is the
     sentence's place among the ranked ones (0 = best match); neighbours come after."""
     toks = sent.tokens
@@ -94,6 +171,7 @@ def features(sig: Signals, sent: Sentence, c: Candidate, m: Match, text: str,
         float(rank > 0), sig.coverage / best_coverage if best_coverage else 0.0,
         _syllables(surface) / 10, float(rank == 0),
         *(float(kind == k) for k in KINDS),
+        *_shape(q, sent, c, surface, text, follower),
     ]
 
 

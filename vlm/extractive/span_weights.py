@@ -6,47 +6,69 @@ hand-set weights the reader used before, kept as the baseline the fit is compare
 """
 
 SPAN_WEIGHTS: tuple[float, ...] = (
-    +4.0415,  # coverage
-    +3.2242,  # type_fit
-    +3.9217,  # closeness
-    -3.2330,  # question_overlap
-    -0.4409,  # extra_words
-    +0.2992,  # ends_on_head
-    +4.0169,  # unit_fit
-    +4.0417,  # particle_fit
-    +4.0155,  # names_figure
-    -0.4924,  # phrase_goes_on_left
-    -0.5712,  # phrase_goes_on_right
-    -0.0002,  # glued_on_left
-    -0.4191,  # in_parentheses
-    -0.1034,  # hanja_share
-    +0.1542,  # latin_share
-    +0.1747,  # followed_by_JX
-    +0.0905,  # followed_by_JKS
-    +0.1587,  # followed_by_JKO
-    -0.2800,  # followed_by_JKG
-    +0.1344,  # followed_by_JKB
-    -0.1058,  # followed_by_JC
-    +0.5621,  # followed_by_VCP
+    +3.9888,  # coverage
+    +3.2708,  # type_fit
+    +3.7548,  # closeness
+    -3.2251,  # question_overlap
+    -0.3902,  # extra_words
+    +0.3050,  # ends_on_head
+    +4.0136,  # unit_fit
+    +4.0309,  # particle_fit
+    +4.0248,  # names_figure
+    -0.6695,  # phrase_goes_on_left
+    -0.9254,  # phrase_goes_on_right
+    -0.0010,  # glued_on_left
+    -1.0753,  # in_parentheses
+    -0.3297,  # hanja_share
+    +0.5147,  # latin_share
+    +0.3078,  # followed_by_JX
+    +0.1433,  # followed_by_JKS
+    +0.1947,  # followed_by_JKO
+    -0.4656,  # followed_by_JKG
+    +0.0220,  # followed_by_JKB
+    -0.3155,  # followed_by_JC
+    +0.1521,  # followed_by_VCP
     +0.0000,  # followed_by_JKQ
-    +0.7949,  # near_term_left
-    +0.3190,  # near_term_right
-    +0.0168,  # term_just_left
-    -0.0411,  # term_just_right
-    +0.0270,  # repeats_in_text
-    +0.2104,  # words
-    +0.0488,  # opens_sentence
-    -0.3782,  # neighbour_sentence
-    +0.0990,  # coverage_vs_best
-    +0.1637,  # syllables
-    +0.3782,  # best_sentence
-    +0.3869,  # kind_quantity
-    +0.1878,  # kind_entity
-    -0.7379,  # kind_noun
-    +0.1812,  # kind_quoted
+    +1.1554,  # near_term_left
+    +1.0128,  # near_term_right
+    +0.0360,  # term_just_left
+    -0.0628,  # term_just_right
+    +0.0268,  # repeats_in_text
+    +0.0269,  # words
+    +0.3034,  # opens_sentence
+    -0.4155,  # neighbour_sentence
+    +0.0841,  # coverage_vs_best
+    +0.5209,  # syllables
+    +0.4155,  # best_sentence
+    -0.2572,  # kind_quantity
+    +0.2836,  # kind_entity
+    -0.4392,  # kind_noun
+    +0.2644,  # kind_quoted
     +0.0000,  # kind_reason
-    +0.1081,  # kind_numbered
-    -0.1261,  # kind_dated
+    +0.2699,  # kind_numbered
+    -0.1214,  # kind_dated
+    +0.2652,  # person_shape
+    +0.6473,  # person_shape_for_person
+    -0.2025,  # place_shape
+    -0.2746,  # place_shape_for_person
+    +0.4979,  # place_shape_for_place
+    +0.2775,  # role_after
+    +0.2306,  # role_after_for_person
+    +0.0018,  # speech_quote
+    +0.3793,  # after_wh_follows
+    -0.0922,  # after_wh_inside
+    -0.4040,  # ends_on_role
+    +0.1845,  # sentence_topic
+    +0.1580,  # sentence_topic_for_span
+    -0.2598,  # quantity_for_span
+    +0.2725,  # numbered_for_span
+    -0.1214,  # dated_for_span
+    +0.3573,  # quoted_for_span
+    +0.0284,  # entity_for_span
+    -0.0658,  # entity_for_person
+    +0.0026,  # quantity_for_number
+    -0.0026,  # numbered_for_number
+    +0.1773,  # head_follows
 )
 
 HAND_WEIGHTS: tuple[float, ...] = (
@@ -91,4 +113,26 @@ HAND_WEIGHTS: tuple[float, ...] = (
     +0.0000,  # kind_reason
     +0.0000,  # kind_numbered
     +0.0000,  # kind_dated
+    +0.0000,  # person_shape
+    +0.0000,  # person_shape_for_person
+    +0.0000,  # place_shape
+    +0.0000,  # place_shape_for_person
+    +0.0000,  # place_shape_for_place
+    +0.0000,  # role_after
+    +0.0000,  # role_after_for_person
+    +0.0000,  # speech_quote
+    +0.0000,  # after_wh_follows
+    +0.0000,  # after_wh_inside
+    +0.0000,  # ends_on_role
+    +0.0000,  # sentence_topic
+    +0.0000,  # sentence_topic_for_span
+    +0.0000,  # quantity_for_span
+    +0.0000,  # numbered_for_span
+    +0.0000,  # dated_for_span
+    +0.0000,  # quoted_for_span
+    +0.0000,  # entity_for_span
+    +0.0000,  # entity_for_person
+    +0.0000,  # quantity_for_number
+    +0.0000,  # numbered_for_number
+    +0.0000,  # head_follows
 )
