@@ -18,7 +18,7 @@ from docagent.agent.reading import propose, read_series
 from docagent.agent.retriever import Retriever
 from docagent.agent.state import AgentState, Kind, Op, Reading, Step, SubQuestion
 from docagent.agent.synthesis import synthesize
-from docagent.agent.verify import check
+from docagent.agent.verify import check, document_texts
 from vlm.backends.base import VLMBackend
 from vlm.backends.extractive import ExtractiveBackend
 
@@ -110,11 +110,13 @@ class Nodes:
         readings = dict(state.get("readings", {}))
         tried = {i: list(v) for i, v in state.get("tried", {}).items()}
         by_crop = {c.crop_id: c for cs in state.get("candidates", {}).values() for c in cs}
+        documents = document_texts(list(by_crop.values()))
         rejected: list[str] = []
         for sub in self.open_subs(state):
             for reading in state.get("proposals", {}).get(sub.id, []):
                 c = by_crop.get(reading.crop_id)
-                why = check(reading, sub, c, numeric) if c is not None else "crop unknown"
+                why = (check(reading, sub, c, numeric, documents.get(str(c.result.get("document_id")), ""))
+                       if c is not None else "crop unknown")
                 if not why:
                     reading.supported = True
                     readings[sub.id] = reading

@@ -46,8 +46,12 @@ def _inside(b: list[float], crop: Box) -> bool:
             and b[2] <= crop.x1 + MARGIN_PT and b[3] <= crop.y1 + MARGIN_PT and b[2] > b[0] and b[3] > b[1])
 
 
-def check(reading: Reading, sub: SubQuestion, c: Candidate, numeric: bool) -> str:
-    """``""`` when the reading is supported, else why not (for the step log)."""
+def check(reading: Reading, sub: SubQuestion, c: Candidate, numeric: bool,
+          document: str = "") -> str:
+    """``""`` when the reading is supported, else why not (for the step log). ``document``:
+    the text of the other crops of the crop's document that were retrieved with it, where a
+    name the question gives may be written (an article names 북한 in one paragraph and
+    answers in the next); years must still be in the crop or its title."""
     if not reading.text and not reading.values:
         return reading.note or "no answer in this crop"
     hay = _haystack(c)
@@ -73,10 +77,20 @@ def check(reading: Reading, sub: SubQuestion, c: Candidate, numeric: bool) -> st
     for year in sub_years(sub):
         if year not in named:
             return f"{year} is not in this crop or its document's title"
+    in_document = named + _squash(document)
     for name in proper_nouns(sub.text):
-        if not _named(_squash(name), named):
+        if not _named(_squash(name), in_document):
             return f"{name} is not named in {c.result['filename']}"
     return ""
+
+
+def document_texts(candidates: list[Candidate]) -> dict[str, str]:
+    """The retrieved crops' own text joined per document id (what ``check`` calls
+    ``document``)."""
+    out: dict[str, list[str]] = {}
+    for c in candidates:
+        out.setdefault(str(c.result.get("document_id")), []).append(_haystack(c))
+    return {doc: " ".join(texts) for doc, texts in out.items()}
 
 
 def sub_years(sub: SubQuestion) -> list[str]:

@@ -166,3 +166,23 @@ def test_a_name_the_title_holds_is_left_out_of_the_crops_question_whole() -> Non
                                             crop_id="8")]), ExtractiveBackend())
     answer = nodes.synthesize(_run_until_verify(nodes, "윤슬 도서관의 열람 좌석을 알려 주세요."))["answer"]
     assert answer.answerable and answer.answer.startswith("53"), answer
+
+
+def _document_of(c: Candidate, document_id: str) -> Candidate:
+    c.result["document_id"] = document_id
+    return c
+
+
+def test_a_name_written_in_another_retrieved_crop_of_the_document_is_named() -> None:
+    """An article names 북한 in one paragraph and answers in the next: the answer holds; a
+    name no crop of that document writes still refuses it."""
+    answer = _candidate(title="서해 교전", text="교전 후 해군 고속정 참수리 357호가 침몰하였다. "
+                        "해군은 다음 날 인양 작업을 시작하였다.", crop_id="1")
+    other = _candidate(rank=1, title="서해 교전", text="북한 경비정이 북방한계선을 넘었다.", crop_id="2")
+    question = "북한과의 교전 후 침몰한 해군 고속정은?"
+    nodes = Nodes(FakeRetriever([_document_of(answer, "a"), _document_of(other, "a")]), ExtractiveBackend())
+    reading = _run_until_verify(nodes, question)["readings"][0]
+    assert reading.supported and reading.text and reading.crop_id == "1"
+    nodes = Nodes(FakeRetriever([_document_of(answer, "a"), _document_of(other, "b")]), ExtractiveBackend())
+    reading = _run_until_verify(nodes, question)["readings"][0]
+    assert not reading.supported and "북한 is not named" in reading.note
