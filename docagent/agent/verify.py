@@ -50,7 +50,7 @@ def check(reading: Reading, sub: SubQuestion, c: Candidate, numeric: bool,
           document: str = "") -> str:
     """``""`` when the reading is supported, else why not (for the step log). ``document``:
     the text of the other crops of the crop's document that were retrieved with it, where a
-    name the question gives may be written (an article names 북한 in one paragraph and
+    name the question gives may be written whole (an article names 북한 in one paragraph and
     answers in the next); years must still be in the crop or its title."""
     if not reading.text and not reading.values:
         return reading.note or "no answer in this crop"
@@ -77,9 +77,11 @@ def check(reading: Reading, sub: SubQuestion, c: Candidate, numeric: bool,
     for year in sub_years(sub):
         if year not in named:
             return f"{year} is not in this crop or its document's title"
-    in_document = named + _squash(document)
+    document = _squash(document).casefold()
     for name in proper_nouns(sub.text):
-        if not _named(_squash(name), in_document):
+        name = _squash(name)
+        whole = name.casefold()
+        if not _named(name, named) and whole not in document and _TRAILING_PARTICLE.sub("", whole) not in document:
             return f"{name} is not named in {c.result['filename']}"
     return ""
 
