@@ -7,7 +7,7 @@ copies) with their own questions (``vlm.synth.collections``) and the agent's fur
 Each set is ingested into a fresh home and asked in-process (``docagent.ask.ask``); a sample
 of questions is asked again through ``docagent ask --json`` in fresh processes (warm server).
 
-    .venv/bin/python -m bench.ask_accuracy [--quick] [--no-scans]
+    .venv/bin/python -m bench.ask_accuracy [--quick] [--no-scans] [--only "held-out/scan" ...]
 """
 
 from __future__ import annotations
@@ -204,16 +204,26 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--quick", action="store_true", help="fewer templates and KorQuAD articles")
     p.add_argument("--no-scans", action="store_true")
+    p.add_argument("--only", action="append", default=[], metavar="TEXT",
+                   help="only the sets whose name (held-out/scan/msds, korquad/text) contains TEXT")
     args = p.parse_args()
+    def wants(name: str) -> bool:
+        return not args.only or any(text in name for text in args.only)
+
     dev = list(DEVELOPMENT_TEMPLATES)[: 1 if args.quick else None]
     held = list(HELD_OUT_TEMPLATES)[: 1 if args.quick else None]
     sets: dict[str, tuple[list, list[Item]]] = {}
     for split, names in (("development", dev), ("held-out", held), ("unseen", list(UNSEEN_TEMPLATES))):
+        names = [n for n in names if wants(f"{split}/text/{n}") or wants(f"{split}/scan/{n}")]
         for name, (files, items) in template_items(names).items():
-            sets[f"{split}/text/{name}"] = (files, items)
-            if not args.no_scans:
+            if wants(f"{split}/text/{name}"):
+                sets[f"{split}/text/{name}"] = (files, items)
+            if not args.no_scans and wants(f"{split}/scan/{name}"):
                 sets[f"{split}/scan/{name}"] = (scanned(files), items)
-    sets["korquad/text"] = korquad_items(5 if args.quick else 20)
+    if wants("korquad/text"):
+        sets["korquad/text"] = korquad_items(5 if args.quick else 20)
+    if not sets:
+        raise SystemExit(f"--only {args.only}: no set matches")
     results = {}
     for name, (files, items) in sets.items():
         t0 = time.perf_counter()
