@@ -25,6 +25,7 @@ from vlm.extractive.numbers import (
     QuantityKind,
     find_quantities,
 )
+from vlm.extractive.phrases import word_runs
 from vlm.extractive.question import AnswerType, Question
 
 _CHUNK_TAGS = frozenset({"NNG", "NNP", "NNB", "NR", "SN", "SL", "SH", "XSN", "XPN", "XR"})
@@ -68,7 +69,8 @@ class Candidate:
     first: int                # token index range in the sentence (inclusive)
     last: int
     type_score: float
-    kind: str  # "quantity:<kind>", "entity", "noun", "quoted", "reason", "numbered", "dated"
+    kind: str  # "quantity:<kind>", "entity", "noun", "quoted", "reason", "numbered", "dated",
+    # "words" (a run of whole words a noun chunk does not make, ``phrases.word_runs``)
 
 
 def _eojeols(tokens: tuple[Token, ...], first: int, last: int) -> list[tuple[int, int]]:
@@ -210,27 +212,18 @@ def candidates(q: Question, sent: Sentence, text: str) -> list[Candidate]:
                     continue  # 곳, 한; and 미 (미국) is no one's name
                 if f == l_ and (toks[f].form in _GENERIC or toks[f].form.lower() in _EN_GENERIC):
                     continue
-                has_nnp = any(_named(toks[k], english) for k in range(f, l_ + 1))
-                end = toks[l_].end
-                if toks[l_].tag == "SL" and len(toks[l_].form) > 4 and toks[l_].form.endswith("."):
-                    end -= 1  # "California." ends a sentence; "Inc." keeps its period
-                surface = text[toks[f].start:end]
-                kind = "numbered" if toks[f].tag == "SN" else ("entity" if has_nnp else "noun")
-                inside = _quantities_in(quantities, toks[f].start, end)
-                if inside is None:
-                    continue  # 3,450억 of 3,450억 원, 대비 12.5 of 대비 12.5%: a cut quantity
-                if q.answer_type in _QUANTITY_TYPES and any(qty.key in given for _, _, qty in inside):
-                    continue  # 2023년 회사 for "2023년 매출액은?": it repeats the question
-                lead = inside[0] if inside and inside[0][0] == toks[f].start else None
-                if lead is not None and lead[1] == end:
-                    continue  # the quantity alone: offered above, typed by its kind
-                if lead is not None and lead[2].kind in TEMPORAL_KINDS:
-                    kind = "dated"  # 2023년 회사: a year before a noun dates it, not counts it
-                ts = _type_score(q, kind, has_nnp, surface)
-                if (q.answer_type == AnswerType.PLACE and f > 0
-                        and toks[f - 1].form.lower() in ("in", "at", "from", "near")):
-                    ts += 0.15  # "in Cupertino": English marks places with a preposition
-                out.append(Candidate(toks[f].start, end, f, l_, ts, kind))
+                c = _phrase(q, toks, text, f, l_, quantities, given, english)
+                if c is not None:
+                    out.append(c)
+    seen = {(c.start, c.end) for c in out}
+    for f, l_ in word_runs(sent):
+        if (toks[f].start, toks[l_].end) in seen or _is_edge_stop(toks[f], _alone(toks, f)) or (
+                toks[l_].tag != "XSN" and _is_edge_stop(toks[l_], _alone(toks, l_))):
+            continue  # 전년 대비 12.5%: what opens or closes it is no part of a name
+        c = _phrase(q, toks, text, f, l_, quantities, given, english, "words")
+        if c is not None and (c.start, c.end) not in seen:
+            seen.add((c.start, c.end))
+            out.append(c)
     quoted = {(m.start(1), m.end(1)) for m in _QUOTED.finditer(sent.text)}
     quoted |= {m.span(g) for m in _BRACKETED.finditer(sent.text) for g in range(1, 5) if m.group(g)}
     for a, b in sorted(quoted):
@@ -241,6 +234,36 @@ def candidates(q: Question, sent: Sentence, text: str) -> list[Candidate]:
     if q.answer_type == AnswerType.REASON:
         out.extend(_reason_candidates(sent, text))
     return [c for c in out if c.type_score > 0]
+
+
+def _phrase(q: Question, toks: tuple[Token, ...], text: str, f: int, l_: int,
+            quantities: list[tuple[int, int, Quantity]], given: set, english: bool,
+            kind: str = "") -> Candidate | None:
+    """Tokens ``f..l_`` as a phrase candidate typed for ``q``, or None when the span cuts a
+    quantity, repeats one the question gives, or is a quantity alone (offered as such).
+    ``kind`` names where a span came from other than a noun chunk (``phrases``); it is typed
+    as a chunk of the same words would be."""
+    has_nnp = any(_named(toks[k], english) for k in range(f, l_ + 1))
+    end = toks[l_].end
+    if toks[l_].tag == "SL" and len(toks[l_].form) > 4 and toks[l_].form.endswith("."):
+        end -= 1  # "California." ends a sentence; "Inc." keeps its period
+    surface = text[toks[f].start:end]
+    typed = "numbered" if toks[f].tag == "SN" else ("entity" if has_nnp else "noun")
+    inside = _quantities_in(quantities, toks[f].start, end)
+    if inside is None:
+        return None  # 3,450억 of 3,450억 원, 대비 12.5 of 대비 12.5%: a cut quantity
+    if q.answer_type in _QUANTITY_TYPES and any(qty.key in given for _, _, qty in inside):
+        return None  # 2023년 회사 for "2023년 매출액은?": it repeats the question
+    lead = inside[0] if inside and inside[0][0] == toks[f].start else None
+    if lead is not None and lead[1] == end:
+        return None  # the quantity alone: offered above, typed by its kind
+    if lead is not None and lead[2].kind in TEMPORAL_KINDS:
+        typed = "dated"  # 2023년 회사: a year before a noun dates it, not counts it
+    ts = _type_score(q, typed, has_nnp, surface)
+    if (q.answer_type == AnswerType.PLACE and f > 0
+            and toks[f - 1].form.lower() in ("in", "at", "from", "near")):
+        ts += 0.15  # "in Cupertino": English marks places with a preposition
+    return Candidate(toks[f].start, end, f, l_, ts, kind or typed)
 
 
 def _glued(toks: tuple[Token, ...], last: int, qty: Quantity) -> bool:

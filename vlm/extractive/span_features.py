@@ -23,6 +23,8 @@ from vlm.extractive.name_shapes import ROLES, korean_name, place_word, role_afte
 from vlm.extractive.question import AnswerType, Question
 
 KINDS = ("quantity", "entity", "noun", "quoted", "reason", "numbered", "dated")
+# Kinds added after the first fit; their one-hots come last so the older weights keep their places.
+LATER_KINDS = ("words",)
 # Kiwi tags of the particle (or copula) written right after a candidate.
 FOLLOWERS = ("JX", "JKS", "JKO", "JKG", "JKB", "JC", "VCP", "JKQ")
 
@@ -42,6 +44,7 @@ NAMES: tuple[str, ...] = (
     "sentence_topic_for_span", *(f"{k}_for_span" for k in ("quantity", "numbered", "dated", "quoted",
                                                            "entity")),
     "entity_for_person", "quantity_for_number", "numbered_for_number", "head_follows",
+    *(f"kind_{k}" for k in LATER_KINDS),
 )
 
 
@@ -119,7 +122,8 @@ def _shape(q: Question, sent: Sentence, c: Candidate, surface: str, text: str,
             *(float(span_q and kind == k) for k in ("quantity", "numbered", "dated", "quoted", "entity")),
             float(person_q and kind == "entity"),
             *(float(q.answer_type == AnswerType.NUMBER and kind == k) for k in ("quantity", "numbered")),
-            float(kind != "quantity" and _head_follows(q, toks, c.last))]
+            float(kind != "quantity" and _head_follows(q, toks, c.last)),
+            *(float(kind == k) for k in LATER_KINDS)]
 
 
 def _head_follows(q: Question, toks: tuple, last: int) -> bool:

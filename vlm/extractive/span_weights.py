@@ -6,69 +6,70 @@ hand-set weights the reader used before, kept as the baseline the fit is compare
 """
 
 SPAN_WEIGHTS: tuple[float, ...] = (
-    +3.9888,  # coverage
-    +3.2708,  # type_fit
-    +3.7548,  # closeness
-    -3.2251,  # question_overlap
-    -0.3902,  # extra_words
-    +0.3050,  # ends_on_head
-    +4.0136,  # unit_fit
-    +4.0309,  # particle_fit
-    +4.0248,  # names_figure
-    -0.6695,  # phrase_goes_on_left
-    -0.9254,  # phrase_goes_on_right
+    +3.9923,  # coverage
+    +3.2886,  # type_fit
+    +3.7637,  # closeness
+    -3.2114,  # question_overlap
+    -0.3916,  # extra_words
+    +0.3202,  # ends_on_head
+    +4.0101,  # unit_fit
+    +4.0335,  # particle_fit
+    +4.0244,  # names_figure
+    -0.6942,  # phrase_goes_on_left
+    -0.9367,  # phrase_goes_on_right
     -0.0010,  # glued_on_left
-    -1.0753,  # in_parentheses
-    -0.3297,  # hanja_share
-    +0.5147,  # latin_share
-    +0.3078,  # followed_by_JX
-    +0.1433,  # followed_by_JKS
-    +0.1947,  # followed_by_JKO
-    -0.4656,  # followed_by_JKG
-    +0.0220,  # followed_by_JKB
-    -0.3155,  # followed_by_JC
-    +0.1521,  # followed_by_VCP
+    -1.0601,  # in_parentheses
+    -0.3257,  # hanja_share
+    +0.5324,  # latin_share
+    +0.3144,  # followed_by_JX
+    +0.0932,  # followed_by_JKS
+    +0.2169,  # followed_by_JKO
+    -0.4517,  # followed_by_JKG
+    +0.0055,  # followed_by_JKB
+    -0.3024,  # followed_by_JC
+    +0.1539,  # followed_by_VCP
     +0.0000,  # followed_by_JKQ
-    +1.1554,  # near_term_left
-    +1.0128,  # near_term_right
-    +0.0360,  # term_just_left
-    -0.0628,  # term_just_right
-    +0.0268,  # repeats_in_text
-    +0.0269,  # words
-    +0.3034,  # opens_sentence
-    -0.4155,  # neighbour_sentence
-    +0.0841,  # coverage_vs_best
-    +0.5209,  # syllables
-    +0.4155,  # best_sentence
-    -0.2572,  # kind_quantity
-    +0.2836,  # kind_entity
-    -0.4392,  # kind_noun
-    +0.2644,  # kind_quoted
+    +1.1629,  # near_term_left
+    +1.0428,  # near_term_right
+    +0.0426,  # term_just_left
+    -0.0653,  # term_just_right
+    +0.0360,  # repeats_in_text
+    +0.0080,  # words
+    +0.3225,  # opens_sentence
+    -0.4194,  # neighbour_sentence
+    +0.1115,  # coverage_vs_best
+    +0.5908,  # syllables
+    +0.4194,  # best_sentence
+    -0.2601,  # kind_quantity
+    +0.4018,  # kind_entity
+    -0.3254,  # kind_noun
+    +0.3207,  # kind_quoted
     +0.0000,  # kind_reason
-    +0.2699,  # kind_numbered
-    -0.1214,  # kind_dated
-    +0.2652,  # person_shape
-    +0.6473,  # person_shape_for_person
-    -0.2025,  # place_shape
-    -0.2746,  # place_shape_for_person
-    +0.4979,  # place_shape_for_place
-    +0.2775,  # role_after
-    +0.2306,  # role_after_for_person
-    +0.0018,  # speech_quote
-    +0.3793,  # after_wh_follows
-    -0.0922,  # after_wh_inside
-    -0.4040,  # ends_on_role
-    +0.1845,  # sentence_topic
-    +0.1580,  # sentence_topic_for_span
-    -0.2598,  # quantity_for_span
-    +0.2725,  # numbered_for_span
-    -0.1214,  # dated_for_span
-    +0.3573,  # quoted_for_span
-    +0.0284,  # entity_for_span
-    -0.0658,  # entity_for_person
-    +0.0026,  # quantity_for_number
-    -0.0026,  # numbered_for_number
-    +0.1773,  # head_follows
+    +0.2824,  # kind_numbered
+    -0.1024,  # kind_dated
+    +0.2066,  # person_shape
+    +0.6114,  # person_shape_for_person
+    -0.2041,  # place_shape
+    -0.2733,  # place_shape_for_person
+    +0.5040,  # place_shape_for_place
+    +0.2716,  # role_after
+    +0.2150,  # role_after_for_person
+    +0.0019,  # speech_quote
+    +0.3992,  # after_wh_follows
+    -0.0899,  # after_wh_inside
+    -0.3778,  # ends_on_role
+    +0.1411,  # sentence_topic
+    +0.1342,  # sentence_topic_for_span
+    -0.2035,  # quantity_for_span
+    +0.3046,  # numbered_for_span
+    -0.1024,  # dated_for_span
+    +0.4088,  # quoted_for_span
+    +0.0618,  # entity_for_span
+    -0.0986,  # entity_for_person
+    -0.0566,  # quantity_for_number
+    -0.0222,  # numbered_for_number
+    +0.1581,  # head_follows
+    -0.3170,  # kind_words
 )
 
 HAND_WEIGHTS: tuple[float, ...] = (
@@ -135,4 +136,5 @@ HAND_WEIGHTS: tuple[float, ...] = (
     +0.0000,  # quantity_for_number
     +0.0000,  # numbered_for_number
     +0.0000,  # head_follows
+    +0.0000,  # kind_words
 )

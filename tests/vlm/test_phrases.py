@@ -1,0 +1,29 @@
+"""Runs of whole words that noun chunks miss, offered as answer candidates."""
+
+from __future__ import annotations
+
+from vlm.extractive.candidates import candidates
+from vlm.extractive.morph import split_sentences
+from vlm.extractive.phrases import word_runs
+from vlm.extractive.question import analyse_question
+
+
+def _runs(text: str) -> set[str]:
+    sent = split_sentences(text)[0]
+    return {text[sent.tokens[a].start:sent.tokens[b].end] for a, b in word_runs(sent)}
+
+
+def test_a_name_kiwi_splits_into_odd_tags_is_a_run_without_its_particle() -> None:
+    assert "마고 왓슨" in _runs("마고 왓슨이 그룹을 떠났다.")
+
+
+def test_hyphens_ampersands_and_a_trimmed_suffix_make_runs() -> None:
+    runs = _runs("CD-ROM과 Bill & Melinda Gates Foundation의 후원으로 의원내각제를 도입했다.")
+    assert {"CD-ROM", "Bill & Melinda Gates Foundation", "의원내각제"} <= runs
+
+
+def test_a_percent_sign_is_no_name_part_and_stop_words_do_not_open_a_run() -> None:
+    text = "2023년 회사의 매출액은 3,450억 원으로 전년 대비 12.5% 증가하였다."
+    sent = split_sentences(text)[0]
+    surfaces = {text[c.start:c.end] for c in candidates(analyse_question("12.5% 증가한 것은 무엇인가?"), sent, text)}
+    assert "전년 대비 12.5%" not in surfaces and "매출액" in surfaces
