@@ -382,3 +382,13 @@ def test_a_figure_dated_with_hyeonjae_answers_a_question_dated_with_gijun(backen
     text = "이 도서관은 주민의 독서를 돕는다. 2022년 말 현재 소장 도서는 449,874권이고 열람 좌석은 489석이다."
     answer = backend.answer([VisionRequest("2022년 기준 소장 도서는?", [CropInput(image=None, text=text)])])[0]
     assert answer.answerable and answer.text.startswith("449,874") and "coverage=1.00" in answer.raw
+
+
+def test_a_year_question_about_a_sentence_takes_a_number_of_years(backend: ExtractiveBackend) -> None:
+    # 몇 년 asks a year as often as a length of time: a prison term is given in years
+    _, ans = ask(backend, "조두순은 징역 몇 년을 선고받았는가?",
+                 CropInput(text="법원은 조두순에게 징역 12년을 선고하였다."))
+    assert ans.answerable and ans.text == "12년"
+    _, ans = ask(backend, "조두순이 징역을 선고받은 해는 몇 년인가?",
+                 CropInput(text="2009년 법원은 조두순에게 징역 12년을 선고하였다."))
+    assert ans.answerable and ans.text == "2009년"

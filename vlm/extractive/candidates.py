@@ -153,7 +153,10 @@ def _type_score(q: Question, kind: str, has_nnp: bool, surface: str, unit: str =
                 return 0.5  # 며칠: a number of days
             return {QuantityKind.DATE: 1.0, QuantityKind.TIME: 0.8, QuantityKind.YEAR: 0.8}.get(qk, 0.0)
         if t == AnswerType.YEAR:
-            return 1.0 if qk == QuantityKind.YEAR else 0.0
+            # "징역 몇 년을" asks a number of years (12년) as often as "몇 년에" a year; a
+            # question that names the year it asks (해는 몇 년인가, 몇 년도) wants a year
+            years = q.unit == "년" and q.head not in ("해", "연도", "년도")
+            return {QuantityKind.YEAR: 1.0, QuantityKind.DURATION: 0.4 if years else 0.0}.get(qk, 0.0)
         if t in (AnswerType.PERSON, AnswerType.PLACE, AnswerType.REASON):
             return 0.0
         if t == AnswerType.SPAN and not q.head and any(

@@ -6,70 +6,70 @@ hand-set weights the reader used before, kept as the baseline the fit is compare
 """
 
 SPAN_WEIGHTS: tuple[float, ...] = (
-    +3.9923,  # coverage
-    +3.2886,  # type_fit
-    +3.7637,  # closeness
-    -3.2114,  # question_overlap
+    +3.9922,  # coverage
+    +3.2873,  # type_fit
+    +3.7649,  # closeness
+    -3.2112,  # question_overlap
     -0.3916,  # extra_words
-    +0.3202,  # ends_on_head
+    +0.3204,  # ends_on_head
     +4.0101,  # unit_fit
-    +4.0335,  # particle_fit
-    +4.0244,  # names_figure
-    -0.6942,  # phrase_goes_on_left
-    -0.9367,  # phrase_goes_on_right
+    +4.0339,  # particle_fit
+    +4.0243,  # names_figure
+    -0.6974,  # phrase_goes_on_left
+    -0.9356,  # phrase_goes_on_right
     -0.0010,  # glued_on_left
-    -1.0601,  # in_parentheses
-    -0.3257,  # hanja_share
-    +0.5324,  # latin_share
-    +0.3144,  # followed_by_JX
-    +0.0932,  # followed_by_JKS
-    +0.2169,  # followed_by_JKO
-    -0.4517,  # followed_by_JKG
-    +0.0055,  # followed_by_JKB
-    -0.3024,  # followed_by_JC
-    +0.1539,  # followed_by_VCP
+    -1.0597,  # in_parentheses
+    -0.3252,  # hanja_share
+    +0.5321,  # latin_share
+    +0.3169,  # followed_by_JX
+    +0.0941,  # followed_by_JKS
+    +0.2175,  # followed_by_JKO
+    -0.4505,  # followed_by_JKG
+    +0.0064,  # followed_by_JKB
+    -0.2954,  # followed_by_JC
+    +0.1540,  # followed_by_VCP
     +0.0000,  # followed_by_JKQ
-    +1.1629,  # near_term_left
-    +1.0428,  # near_term_right
-    +0.0426,  # term_just_left
-    -0.0653,  # term_just_right
-    +0.0360,  # repeats_in_text
-    +0.0080,  # words
-    +0.3225,  # opens_sentence
-    -0.4194,  # neighbour_sentence
-    +0.1115,  # coverage_vs_best
-    +0.5908,  # syllables
-    +0.4194,  # best_sentence
-    -0.2601,  # kind_quantity
-    +0.4018,  # kind_entity
-    -0.3254,  # kind_noun
-    +0.3207,  # kind_quoted
+    +1.1662,  # near_term_left
+    +1.0405,  # near_term_right
+    +0.0553,  # term_just_left
+    -0.0642,  # term_just_right
+    +0.0350,  # repeats_in_text
+    +0.0081,  # words
+    +0.3199,  # opens_sentence
+    -0.4180,  # neighbour_sentence
+    +0.1121,  # coverage_vs_best
+    +0.5904,  # syllables
+    +0.4180,  # best_sentence
+    -0.2602,  # kind_quantity
+    +0.4020,  # kind_entity
+    -0.3257,  # kind_noun
+    +0.3210,  # kind_quoted
     +0.0000,  # kind_reason
-    +0.2824,  # kind_numbered
-    -0.1024,  # kind_dated
+    +0.2821,  # kind_numbered
+    -0.1023,  # kind_dated
     +0.2066,  # person_shape
-    +0.6114,  # person_shape_for_person
-    -0.2041,  # place_shape
-    -0.2733,  # place_shape_for_person
-    +0.5040,  # place_shape_for_place
+    +0.6107,  # person_shape_for_person
+    -0.2036,  # place_shape
+    -0.2732,  # place_shape_for_person
+    +0.5034,  # place_shape_for_place
     +0.2716,  # role_after
-    +0.2150,  # role_after_for_person
+    +0.2149,  # role_after_for_person
     +0.0019,  # speech_quote
-    +0.3992,  # after_wh_follows
-    -0.0899,  # after_wh_inside
-    -0.3778,  # ends_on_role
-    +0.1411,  # sentence_topic
-    +0.1342,  # sentence_topic_for_span
-    -0.2035,  # quantity_for_span
-    +0.3046,  # numbered_for_span
-    -0.1024,  # dated_for_span
-    +0.4088,  # quoted_for_span
-    +0.0618,  # entity_for_span
-    -0.0986,  # entity_for_person
-    -0.0566,  # quantity_for_number
+    +0.3988,  # after_wh_follows
+    -0.0898,  # after_wh_inside
+    -0.3777,  # ends_on_role
+    +0.1420,  # sentence_topic
+    +0.1347,  # sentence_topic_for_span
+    -0.2037,  # quantity_for_span
+    +0.3043,  # numbered_for_span
+    -0.1023,  # dated_for_span
+    +0.4089,  # quoted_for_span
+    +0.0616,  # entity_for_span
+    -0.0982,  # entity_for_person
+    -0.0565,  # quantity_for_number
     -0.0222,  # numbered_for_number
-    +0.1581,  # head_follows
-    -0.3170,  # kind_words
+    +0.1580,  # head_follows
+    -0.3169,  # kind_words
 )
 
 HAND_WEIGHTS: tuple[float, ...] = (
