@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from indexing.geometry import Box
 from vlm.backends.base import CropInput, Evidence, GroundedAnswer, VisionRequest, VLMBackend
+from vlm.extractive.evidence import answers, evidence_probability
 from vlm.extractive.locate import align_words, span_boxes, to_norm
 from vlm.extractive.matching import Idf, boost_absent_entities, match_terms, question_weights
 from vlm.extractive.morph import TermHit, terms_of, tokenize
@@ -21,6 +22,8 @@ from vlm.extractive.spans import answer_paragraph, sentence_units
 from vlm.extractive.tables import answer_table, cell_box, row_box, table_units
 
 DEFAULT_MIN_COVERAGE = 0.35
+# Below this coverage a paragraph is never answered, whatever the fitted evidence score says.
+EVIDENCE_FLOOR = 0.2
 
 
 @dataclass(slots=True)
@@ -35,6 +38,7 @@ class _Found:
     answer_boxes: list[Box] = field(default_factory=list)  # page space
     support_text: str = ""
     support_boxes: list[Box] = field(default_factory=list)
+    evidence: list[float] = field(default_factory=list)  # a typed paragraph span's (``evidence``)
 
 
 def crop_text(crop: CropInput) -> str:
@@ -57,7 +61,12 @@ class ExtractiveBackend(VLMBackend):
     answer and its coverage.
 
     It says it cannot answer (``answerable=False``) when the best coverage is below
-    ``min_coverage``, or when a factoid's best sentence holds no span of the asked type.
+    ``min_coverage``, or when a factoid's best sentence holds no span of the asked type. With
+    ``min_coverage`` left unset, a typed paragraph span is judged instead by a fitted score
+    of its evidence (``vlm.extractive.evidence``: the coverage of its sentence, of the whole
+    paragraph and of adjacent sentences, the focus predicate, and the span ranker's
+    confidence), never below ``EVIDENCE_FLOOR``; tables, sentence answers and ``complete``
+    keep the 0.35 floor.
 
     ``complete``: this backend cannot plan or write prose. For a synthesis prompt, one that
     names a question (a ``Question:`` / ``질문:`` line) and lists evidence lines (lines that
@@ -70,19 +79,22 @@ class ExtractiveBackend(VLMBackend):
     Args:
         min_coverage: the share (0-1) of the question's IDF-weighted content terms that the
             chosen sentence, or the chosen cell's row and column labels with the crop's
-            caption, must contain. 0.35 keeps most paraphrased questions answerable while
-            refusing questions that share only a common word or two with the crops.
+            caption, must contain. Unset, it is 0.35 (which keeps most paraphrased
+            questions answerable while refusing questions that share only a common word or
+            two with the crops) and typed paragraph spans are judged by the evidence score;
+            set, it is the one rule for every reading.
         top_sentences: how many of the best-matching sentences are searched for a span.
     """
 
     name = "extractive"
 
-    def __init__(self, min_coverage: float = DEFAULT_MIN_COVERAGE, top_sentences: int = 3) -> None:
-        if not 0.0 <= min_coverage <= 1.0:
+    def __init__(self, min_coverage: float | None = None, top_sentences: int = 3) -> None:
+        if min_coverage is not None and not 0.0 <= min_coverage <= 1.0:
             raise ValueError(f"min_coverage must be within [0, 1], got {min_coverage}")
         if top_sentences < 1:
             raise ValueError(f"top_sentences must be at least 1, got {top_sentences}")
-        self.min_coverage = min_coverage
+        self.fitted_evidence = min_coverage is None
+        self.min_coverage = DEFAULT_MIN_COVERAGE if min_coverage is None else min_coverage
         self.top_sentences = top_sentences
 
     # -- answer ---------------------------------------------------------------------------
@@ -115,7 +127,13 @@ class ExtractiveBackend(VLMBackend):
         best = max(found, key=lambda f: (bool(f.text), round(f.coverage, 3), f.score))
         raw = (f"rule={best.rule} crop={best.crop_index} coverage={best.coverage:.2f} "
                f"type={q.answer_type.value}")
-        if best.coverage < self.min_coverage:
+        if self.fitted_evidence and best.evidence and best.text:
+            if best.coverage < EVIDENCE_FLOOR or not answers(best.evidence):
+                return GroundedAnswer(
+                    f"Cannot answer: the best match covers {best.coverage:.0%} of the question's "
+                    f"terms, and its evidence scores {evidence_probability(best.evidence):.2f}, "
+                    "below what answers.", False, raw=raw)
+        elif best.coverage < self.min_coverage:
             return GroundedAnswer(
                 f"Cannot answer: the best match covers {best.coverage:.0%} of the question's "
                 f"terms, below the {self.min_coverage:.0%} required.", False, raw=raw)
@@ -149,6 +167,7 @@ class ExtractiveBackend(VLMBackend):
             span_boxes(text, crop.words, span.start, span.end, align) if span.text else [],
             sentence,
             span_boxes(text, crop.words, span.sentence_start, span.sentence_end, align),
+            span.evidence,
         )
 
     def _from_table(self, q: Question, index: int, crop: CropInput,

@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from vlm.extractive.candidates import PLACE_SUFFIXES, TITLES, Candidate, candidates
+from vlm.extractive.evidence import evidence_features
 from vlm.extractive.matching import Match, match_terms
 from vlm.extractive.morph import Sentence, TermHit, soft_match, split_sentences, term_of, terms_of
 from vlm.extractive.question import AnswerType, Question, particle_class
@@ -47,6 +48,7 @@ class SpanAnswer:
     coverage: float
     score: float
     rule: str
+    evidence: list[float] = field(default_factory=list)  # ``evidence.NAMES``, for a typed span
 
 
 def sentence_units(text: str) -> list[tuple[Sentence, list]]:
@@ -271,7 +273,9 @@ def answer_paragraph(q: Question, text: str, units: list[tuple[Sentence, list]],
             best_id = id(s)
             best = SpanAnswer(text[c.start:c.end], c.start, c.end, s.sentence.start,
                               s.sentence.end, s.coverage, value, f"paragraph.typed({c.kind})")
-    top_cov, top_sent, _ = ranked[0]
+    top_cov, top_sent, top_match = ranked[0]
+    if best is not None:
+        best.evidence = evidence_features(q, units, weights, (top_cov, top_match), list(order.values()))
     if best is None and not q.factoid:
         body = top_sent.text.rstrip(" .?!")
         return SpanAnswer(body, top_sent.start, top_sent.start + len(body), top_sent.start,
