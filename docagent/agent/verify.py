@@ -24,7 +24,9 @@ _DATING = frozenset({"기준", "현재", "당시", "연말", "말"})  # 2001년 
 _GENERIC = frozenset({"사람", "상대", "인물", "그림", "표", "차트", "그래프", "문서", "보고서", "회사", "기업", "도시",
                       "나라", "국가", "학교", "병원", "펀드", "제품", "이름", "당시", "이후", "이전", "최초", "처음",
                       # question words: "누구의 보수당", "무엇의 약자" name nobody
-                      "누구", "무엇", "어디", "언제", "어느", "어떤", "무슨", "몇"})
+                      "누구", "무엇", "어디", "언제", "어느", "어떤", "무슨", "몇", "얼마"})
+# a question word glued to its noun (몇개의 코너, 어느나라의 국경, 얼마만큼의) names nobody either
+_ASKING = ("누구", "무엇", "어디", "어느", "어떤", "무슨", "몇", "얼마")
 # a particle Kiwi left on a name it did not know (송요찬이, 빅뱅이): the name is without it
 _TRAILING_PARTICLE = re.compile(r"(?<=[가-힣]{2})(?:이|가|은|는|을|를|와|과|도|에게|에서|에)$")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
@@ -107,9 +109,10 @@ def proper_nouns(text: str) -> list[str]:
     q = analyse_question(text)
     # a name Kiwi took with its possessive (젯플로 절삭유의 점도): the name is without it
     names = {e[:-1] if len(e) > 2 and e.endswith("의") else e for e in q.entities if not e.isdigit()}
-    names = {n for n in names if n not in _GENERIC}
+    names = {n for n in names if n not in _GENERIC and not n.startswith(_ASKING)}
     m = _LEADING_OWNER.match(text)
-    if m and not _YEAR.match(m.group(1)) and m.group(1) not in _GENERIC and not m.group(1).endswith(("년", "월", "일")):
+    if m and not _YEAR.match(m.group(1)) and m.group(1) not in _GENERIC and not m.group(1).startswith(_ASKING) \
+            and not m.group(1).endswith(("년", "월", "일")):
         names.add(m.group(1))  # "가공학교의 ...": whose value is asked, even when Kiwi does not tag it
         names.update(owner_words(text[:m.start(1)]))
     return sorted(names)

@@ -36,3 +36,9 @@ def test_the_words_before_the_owner_are_part_of_the_name():
     assert owner_words("2001년 기준") == [] and owner_words("철도건설은") == []
     assert owner_words("그 당시 영국") == ["영국"]
     assert not _named("바람개비", "2006년도별빛작은도서관운영실적")
+
+
+def test_a_question_word_glued_to_its_noun_names_nobody():
+    assert proper_nouns("GP-슈트레케는 몇개의 코너가 있는가?") == ["슈트레케"]
+    assert proper_nouns("시리아 정부는 어느나라의 국경을 봉쇄했는가?") == ["시리아"]
+    assert "얼마" not in proper_nouns("법원은 김경준에게 얼마의 벌금을 선고하였나?")
