@@ -392,3 +392,10 @@ def test_a_year_question_about_a_sentence_takes_a_number_of_years(backend: Extra
     _, ans = ask(backend, "조두순이 징역을 선고받은 해는 몇 년인가?",
                  CropInput(text="2009년 법원은 조두순에게 징역 12년을 선고하였다."))
     assert ans.answerable and ans.text == "2009년"
+
+
+def test_a_what_question_about_a_noun_takes_the_figure_the_noun_states(backend: ExtractiveBackend) -> None:
+    text = ("이 도서관은 지역 주민의 독서와 평생 학습을 돕기 위하여 설립된 공공 도서관이다. "
+            "2007년 말 현재 소장 도서는 460,528권이고 열람 좌석은 736석이다.")
+    _, ans = ask(backend, "2007년 기준 열람 좌석은?", CropInput(text=text))
+    assert ans.answerable and ans.text == "736석"

@@ -222,12 +222,22 @@ def _named_figures_first(q: Question, scored: list[Scored]) -> list[Scored]:
     """The candidates to choose from: in the sentence the scorer prefers, a figure written
     right after the noun an amount question asks about (``교원 수는 89명``, ``영업이익률은
     8.8%``) is that noun's value, whatever else the sentence counts nearer the question's year
-    (``2008학년도에 20학급``); the fitted weights learn this from too few cases to hold it."""
-    if not scored or q.answer_type != AnswerType.NUMBER:
+    (``2008학년도에 20학급``); the fitted weights learn this from too few cases to hold it.
+    A "what" question about a noun (``열람 좌석은?``) takes the figure its noun states as its
+    subject or topic (``열람 좌석은 736석이다``), not one after another particle (``대학교에서
+    2년간``)."""
+    if not scored or q.answer_type not in (AnswerType.NUMBER, AnswerType.SPAN):
         return scored
     top = max(scored, key=lambda s: score(s.vector, SPAN_WEIGHTS))
-    named = [s for s in scored if s.sentence.start == top.sentence.start and s.vector[_NAMES_FIGURE] > 0]
+    named = [s for s in scored if s.sentence.start == top.sentence.start and s.vector[_NAMES_FIGURE] > 0
+             and (q.answer_type == AnswerType.NUMBER or _stated_as_topic(s))]
     return named or scored
+
+
+def _stated_as_topic(s: Scored) -> bool:
+    """Whether the figure follows its noun and a topic or subject particle only."""
+    first = s.candidate.first
+    return first >= 2 and s.sentence.tokens[first - 1].tag in ("JX", "JKS")
 
 
 RERANKED = 3  # how many of the linear scorer's best candidates the trees choose among
