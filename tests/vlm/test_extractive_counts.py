@@ -71,3 +71,17 @@ def test_a_request_asks_what_its_object_asks():
     answer = ExtractiveBackend().answer([VisionRequest(question="소장 도서를 말해 주세요.",
                                                        crops=[CropInput(text=LIBRARY)])])[0]
     assert answer.text == "449,874권" and "coverage=1.00" in answer.raw
+
+
+def test_an_amount_noun_that_types_the_question_is_looked_for():
+    """``2016년 발전량은?`` has no question word: 발전량 types it as a number and is still the
+    label the table gives, so the years-down-the-side table answers, not a chart of 2016."""
+    from indexing.model import Table, TableCell
+    from vlm.extractive.question import analyse_question
+
+    assert "발전량" in analyse_question("2016년 발전량은?").term_set
+    rows = [["연도", "발전량(GWh)", "이용률(%)"], ["2015년", "3,485.7", "48.2"], ["2016년", "3,489.5", "12.9"]]
+    table = Table([TableCell(r, c, t) for r, row in enumerate(rows) for c, t in enumerate(row)], 3, 3)
+    answer = ExtractiveBackend().answer([VisionRequest(question="2016년 발전량은?",
+                                                       crops=[CropInput(text="", table=table)])])[0]
+    assert answer.text == "3,489.5" and "rule=table.cell" in answer.raw

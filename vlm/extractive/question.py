@@ -201,6 +201,12 @@ def _korean_type(tokens: tuple[Token, ...]) -> tuple[AnswerType | None, int, str
     return best
 
 
+def _amount_noun(form: str) -> set[str]:
+    """``{form}`` when it is an amount or rate noun (발전량, 점유율, 연구개발비), else empty."""
+    amount = len(form) >= 2 and form.endswith(_AMOUNT_ENDINGS) and form not in _NOT_AMOUNTS
+    return {form} if amount else set()
+
+
 def _prev_noun(tokens: tuple[Token, ...], i: int) -> int | None:
     j = i - 1
     while j >= 0 and tokens[j].tag.startswith(("J", "SF", "SP")):
@@ -244,7 +250,9 @@ def analyse_question(text: str) -> Question:
                 break
     if kind is None:
         kind = AnswerType.SPAN
-    drop = _FRAME_NOUNS | set(_WH) | ({cue} - set(_HEAD_TYPE))
+    # a question word or a type noun is not what a document states; an amount noun that types
+    # the question (2016년 발전량은?) is the label its table or sentence gives, so it is kept
+    drop = _FRAME_NOUNS | set(_WH) | ({cue} - set(_HEAD_TYPE) - _amount_noun(cue))
     if cue and not _HANGUL_RE.search(cue):
         # the rule's question words, not the nouns it spans: "what was *revenue*" keeps revenue
         drop |= _EN_CUES
