@@ -24,6 +24,7 @@ from indexing.figures import Figure
 from indexing.geometry import Box, Space
 from indexing.model import Region, RegionKind
 from indexing.ocr import OcrLine
+from indexing.table_reread import repair_decimals
 from indexing.tables import RuledGrid, table_from_grid
 
 LAYOUT_KINDS: dict[str, RegionKind] = {
@@ -228,6 +229,7 @@ def scan_regions(lines: list[OcrLine], grids: list[RuledGrid], width: float, hei
     for grid in grids:
         words = [w for line in lines for w in line.words if w.box.overlap_ratio(grid.box) > 0.5]
         table = table_from_grid(grid, words)
+        repair_decimals(table)
         regions.append(Region(RegionKind.TABLE, grid.box, text=table.to_markdown(), words=words,
                               table=table))
     cores = [line.core_box for line in outside]

@@ -46,6 +46,7 @@ from indexing.render import (
     ocr_resolution,
     render_page,
 )
+from indexing.table_reread import reread_cells
 
 Stage = Callable[[Iterable[PageRecord]], Iterator[PageRecord]]
 CHART_KINDS = (RegionKind.CHART, RegionKind.PICTURE)  # regions a chart may be in
@@ -211,8 +212,9 @@ class _Run:
             rec.warnings.append(f"OCR unavailable: {exc}")
             rec.regions = [layout.whole_page_region(rec.width, rec.height)]
             return
-        found = figures.find_figures(clean, st.scan_dpi, result.lines, st.grids, rec.size)
-        rec.regions = layout.scan_regions(result.lines, st.grids, rec.width, rec.height, found)
+        lines = reread_cells(clean, st.scan_dpi, st.grids, result.lines, opt.ocr_languages)
+        found = figures.find_figures(clean, st.scan_dpi, lines, st.grids, rec.size)
+        rec.regions = layout.scan_regions(lines, st.grids, rec.width, rec.height, found)
 
     def _release(self, pages: Iterable[PageRecord]) -> Iterator[PageRecord]:
         """Last stage: drop the page's working state so memory stays flat over a long document."""
