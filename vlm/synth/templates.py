@@ -567,12 +567,70 @@ PLANT = Template(
     plan=("table", "intro", "break", "chart", "break", "closing"),
 )
 
+# Added after power_plant's failures had been read: a port's yearly traffic report, whose
+# title holds the entity in brackets after the report's name, with its intro in two columns,
+# metrics down the side in thousands (천 TEU, 천 명) and hours, and a line of percentages.
+PORT = Template(
+    key="port_traffic",
+    title="항만 물동량 보고서 ({entity}, {edition}년)",
+    subtitle="항만공사 운영본부 · 정기 공시 자료",
+    header="항만 물동량 보고서",
+    entities=("새말항", "곰솔항", "너울항", "갈매항", "물새항", "한바다항", "모래톱항", "솔개항",
+              "등대항", "파랑항", "은빛항", "가온항", "수리항"),
+    facts=(
+        Quantity("선석 수", "개", 4, 60, key="berths"),
+        Quantity("항만 부지 면적", "ha", 30, 2_000, decimals=1, key="area"),
+    ),
+    intro=(
+        Section("1. 항만 개요", (
+            "이 항은 컨테이너와 일반 화물, 여객을 함께 처리하는 무역항이다. {edition}년 말 현재 "
+            "운영 중인 선석 수는 {berths}이며 항만 부지 면적은 {area}이다.",
+            "항만 배후 단지에는 물류 창고와 냉동 창고가 들어서 있어 수출입 화물의 보관과 "
+            "분류를 맡는다.",
+        )),
+        Section("2. 운영 여건", (
+            "세계 경기와 해운 운임의 변동으로 항로별 처리 실적이 엇갈렸다. 항만공사는 신규 "
+            "항로를 유치하고 하역 장비를 자동화하여 처리 능력을 높였다.",
+        )),
+    ),
+    table=TableSpec(
+        heading="3. 연도별 처리 실적",
+        intro="처리 실적은 세관 신고 자료와 터미널 운영사의 보고를 합산한 것이다.",
+        caption="표 1. 처리 실적 추이",
+        metrics=(
+            Quantity("컨테이너 물동량", "천 TEU", 40, 9_000, decimals=1, label="컨테이너(천 TEU)"),
+            Quantity("입항 선박 수", "척", 300, 20_000, label="입항 선박(척)"),
+            Quantity("여객 수", "천 명", 5, 3_000, decimals=1, drift=(-0.2, 0.2), label="여객(천 명)"),
+            Quantity("평균 체선 시간", "시간", 1, 40, decimals=1, walk=False, two_step=False,
+                     label="평균 체선(시간)"),
+        ),
+        corner="지표",
+    ),
+    chart=ChartSpec(
+        heading="4. 환적 화물",
+        intro="환적 비율은 전체 컨테이너 물동량 가운데 다른 항으로 옮겨 싣는 화물의 비율이다.",
+        title="연도별 환적 비율 (%)",
+        caption="그림 1. 환적 비율 추이",
+        quantity=Quantity("환적 비율", "%", 3, 70, decimals=1, walk=False),
+        kind="line",
+    ),
+    closing=(
+        Section("5. 향후 과제", (
+            "항만공사는 친환경 하역 장비의 도입을 늘리고 선박의 대기 시간을 줄이기 위한 예약 "
+            "제도를 확대할 계획이다.",
+        )),
+    ),
+    plan=("intro", "table", "break", "chart", "break", "closing"),
+    columns=2,
+)
+
 TEMPLATES: dict[str, Template] = {t.key: t for t in (CITY, COMPANY, FUND, HOSPITAL, SCHOOL, MSDS,
-                                                     LIBRARY, PLANT)}
+                                                     LIBRARY, PLANT, PORT)}
 # Retrieval rules may be tuned on the development templates; benchmarks also report the
-# held-out ones, which nobody looked at while writing those rules (library_annual was unseen
-# until its failures were read and worked on).
+# held-out ones, which nobody looked at while writing those rules (library_annual and
+# power_plant were unseen until their failures were read and worked on).
 DEVELOPMENT_TEMPLATES: tuple[str, ...] = ("city_yearbook", "company_annual", "fund_monthly")
-HELD_OUT_TEMPLATES: tuple[str, ...] = ("hospital_ops", "school_ops", "msds", "library_annual")
+HELD_OUT_TEMPLATES: tuple[str, ...] = ("hospital_ops", "school_ops", "msds", "library_annual",
+                                        "power_plant")
 # Reported on its own: no rule has been written from its results.
-UNSEEN_TEMPLATES: tuple[str, ...] = ("power_plant",)
+UNSEEN_TEMPLATES: tuple[str, ...] = ("port_traffic",)
