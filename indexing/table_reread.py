@@ -23,7 +23,7 @@ from indexing.geometry import Box, Space
 from indexing.model import Table, Word
 from indexing.mosaic import locate, paste, plan
 from indexing.ocr import OcrLine, build_lines, ocr_image
-from indexing.tables import RuledGrid, fill_cells
+from indexing.tables import RuledGrid, _centre_in, fill_cells
 from indexing.textlayer import join_words
 
 CROSS_PT = 3.0  # how far past a rule a word must reach, on both sides, to be a misreading
@@ -112,11 +112,6 @@ def _read_apart(image: Image.Image, dpi: float, cells: list[Box], languages: str
             out[hit[0]].append(Word(w.text, Box(x0 / s, y0 / s, x1 / s, y1 / s, Space.PAGE),
                                     w.confidence))
     return out
-
-
-def _centre_in(box: Box, cell: Box) -> bool:
-    cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
-    return cell.x0 <= cx <= cell.x1 and cell.y0 <= cy <= cell.y1
 
 
 # -- decimal points lost ------------------------------------------------------------------------
