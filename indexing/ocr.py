@@ -304,14 +304,16 @@ def letter_gap_threshold(words: list[Word], height: float) -> float:
 
     Only a line that Tesseract cut into syllables needs gluing: most of its Hangul tokens are
     single syllables and its gaps fall into two clearly separated groups, letter spacing and
-    word spacing. A line of whole words has one group of gaps and is left alone.
+    word spacing. A line of whole words has one group of gaps and is left alone. A gap wide
+    enough to split the line (a column gap: psm 6 reads two columns as one line) is neither
+    and is left out, or it alone would be the "word spacing" and every word glued.
     """
     hangul = [w for w in words if _is_hangul(w.text[0]) and _is_hangul(w.text[-1])]
     if len(hangul) < 3 or sum(len(w.text) == 1 for w in hangul) < 0.5 * len(hangul):
         return 0.0
     gaps = sorted(
         (b.box.x0 - a.box.x1) / height for a, b in zip(words, words[1:], strict=False)
-        if _is_hangul(a.text[-1]) and _is_hangul(b.text[0]) and b.box.x0 > a.box.x1
+        if _is_hangul(a.text[-1]) and _is_hangul(b.text[0]) and 0 < b.box.x0 - a.box.x1 <= SPLIT_GAP * height
     )
     if len(gaps) < 4:
         return 0.0

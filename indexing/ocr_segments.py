@@ -19,7 +19,8 @@ from indexing.mosaic import PixelBox
 SPLIT_GAP = 2.5  # a gap wider than this many line heights ends a segment (a column boundary)
 SEGMENT_PAD = 0.1  # blank margin kept around a segment, in line heights (0.25 read less Latin)
 INK_LEVEL = 128  # gray below this is ink
-_NUMERIC = re.compile(r"[0-9][0-9,.%]*")
+# a number, with the punctuation Tesseract boxes with it (", 2010" before 년, "(2013")
+_NUMERIC = re.compile(r"[^\w\s]*[0-9][0-9,.%]*[^\w\s]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +72,20 @@ def keep_second(first: list[Read], second: list[Read]) -> bool:
     0.915 (trading Latin against Hangul recall), ``always`` 0.899 (it lost 7 points of
     Hangul-token recall), ``never`` 0.870 (no Latin at all).
     """
-    return bool(second) and _weighted_conf(second) > _weighted_conf(first) \
-        and not _drops_last_digits(first, second)
+    return bool(second) and not _drops_last_digits(first, second) \
+        and (_weighted_conf(second) > _weighted_conf(first) or _comma_read_as_one(first, second))
+
+
+_GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+
+
+def _comma_read_as_one(first: list[Read], second: list[Read]) -> bool:
+    """The first reading is the second's grouped number with its commas read as "1"
+    (``1,561.4ha`` as ``11561.412``), a confusion of ``kor`` that leaves it confident: the
+    second reading stands whatever the two confidences."""
+    a, b = "".join(r.text for r in first), "".join(r.text for r in second)
+    m = _GROUPED.match(b)
+    return bool(m) and a.startswith(m.group(0).replace(",", "1"))
 
 
 def _drops_last_digits(first: list[Read], second: list[Read]) -> bool:
@@ -96,7 +109,10 @@ def merge(reads: list[Read], segments: list[Segment], seconds: list[list[Read]])
         out.extend(reads[done:seg.start])
         first = reads[seg.start:seg.stop]
         if keep_second(first, second):
-            out.extend(replace(r, line=first[0].line) for r in second)
+            # kept over a surer first reading, it keeps that reading's confidence: the
+            # low-confidence filter would drop the figure otherwise
+            floor = _weighted_conf(first) if _comma_read_as_one(first, second) else 0.0
+            out.extend(replace(r, line=first[0].line, conf=max(r.conf, floor)) for r in second)
         else:
             out.extend(first)
         done = seg.stop

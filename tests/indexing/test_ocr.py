@@ -92,6 +92,24 @@ def test_whole_words_are_left_alone():
     assert ocr.build_lines(words)[0].text == "본 보고서는 회사의 경영"
 
 
+def test_a_column_gap_on_the_line_does_not_glue_the_words_of_each_column():
+    # psm 6 reads two columns as one line: "이 항은 처리 하는" | "세계 경기와 해운": letter gaps
+    # ~3, word gaps ~10, and a column gap of 60 that alone would pass for the word spacing
+    pieces, x = [], 0.0
+    for word in ("이", "항은", "처리", "하는"):
+        for syllable in word:
+            pieces.append(piece(syllable, x))
+            x += 13
+        x += 7
+    x += 60
+    for word in ("세계", "경기와", "해운"):
+        for syllable in word:
+            pieces.append(piece(syllable, x))
+            x += 13
+        x += 7
+    assert [ln.text for ln in ocr.build_lines(pieces)] == ["이 항은 처리 하는", "세계 경기와 해운"]
+
+
 def test_number_and_counter_join_and_wide_gaps_split_cells():
     words = [piece("2021", 0, 24), piece("년", 27), piece("3,450", 200, 30), piece("억", 232)]
     lines = ocr.build_lines(words)
@@ -306,6 +324,18 @@ def test_a_number_read_again_short_of_its_last_digits_keeps_its_first_reading():
     # A changed number is a reading: "11534" is "1,534" with its comma read as "1".
     assert ocr_segments.keep_second([read("11534", 0, 50, 60.0)], [read("1,534", 0, 50, 95.0)])
     assert ocr_segments.keep_second([read("11317", 0, 50, 60.0)], [read("H317", 0, 50, 95.0)])
+    # The comma Tesseract boxes with the number (", 2010" before 년) makes it no less a cut.
+    assert not ocr_segments.keep_second([read(",", 0, 5, 90.0), read("2010", 8, 40, 80.0)],
+                                        [read("201", 0, 30, 96.0)])
+
+
+def test_a_grouped_number_whose_commas_the_first_pass_read_as_ones_is_kept_and_kept_sure():
+    first = [read("11561.412", 0, 50, 46.0)]  # "1,561.4ha" in kor: commas as "1", ha as "12"
+    second = [read("1,561.4ha", 0, 50, 39.0)]
+    assert ocr_segments.keep_second(first, second)
+    merged = ocr_segments.merge(first, [ocr_segments.Segment(0, 1, (0, 5, 50, 35))], [second])
+    assert [(r.text, r.conf) for r in merged] == [("1,561.4ha", 46.0)]  # passes the 40 filter
+    assert not ocr_segments.keep_second([read("11534", 0, 50, 60.0)], [read("1,634", 0, 50, 40.0)])
 
 
 def test_merge_puts_second_words_on_the_segment_line():
