@@ -272,25 +272,44 @@ def _same_grouping(values: list[Label]) -> list[Label]:
 
 def _assign(marks: dict[tuple[int, int], tuple[Box, float | None]], values: list[Label],
             axis: Axis | None, gap) -> dict[tuple[int, int], Cell]:
-    """Each mark takes the nearest free printed number that agrees with its measure;
-    the rest keep their measure, marked estimated."""
+    """Each mark takes the nearest free printed number that agrees with its measure (or does
+    once the decimal point OCR lost is put back); the rest keep their measure, marked
+    estimated."""
     pairs = []
     for key, (box, measured) in marks.items():
         for i, label in enumerate(values):
             d = gap(box, label)
-            if d is not None and _agrees(label.number, measured, axis):
-                pairs.append((d, key, i))
+            if d is None:
+                continue
+            text = label.text if _agrees(label.number, measured, axis) else _point_lost(label, measured, axis)
+            if text is not None:
+                pairs.append((d, key, i, text))
     cells: dict[tuple[int, int], Cell] = {}
     taken: set[int] = set()
-    for _, key, i in sorted(pairs, key=lambda p: p[0]):
+    for _, key, i, text in sorted(pairs, key=lambda p: p[0]):
         if key not in cells and i not in taken:
-            cells[key] = Cell(values[i].text, values[i].box)
+            cells[key] = Cell(text, values[i].box)
             taken.add(i)
     for key, (box, measured) in marks.items():
         if key not in cells:
             text = axis.format(measured) if axis and measured is not None else ""
             cells[key] = Cell(text, box, estimated=bool(text))
     return cells
+
+
+def _point_lost(label: Label, measured: float | None, axis: Axis | None) -> str | None:
+    """``label`` with the decimal point that OCR dropped put back ("34" for a printed "3.4"
+    by its mark), where the chart prints decimals and the mended value agrees with the
+    measure; else None. A scan's small point is the first glyph to go, next to a line."""
+    digits = label.text.rstrip("%")
+    if axis is None or measured is None or not axis.decimals or not digits.isdigit() \
+            or len(digits) <= axis.decimals:
+        return None
+    d = axis.decimals
+    mended = f"{digits[:-d]}.{digits[-d:]}"
+    if not _agrees(float(mended), measured, axis):
+        return None
+    return mended + label.text[len(digits):]
 
 
 def _agrees(printed: float | None, measured: float | None, axis: Axis | None) -> bool:

@@ -96,7 +96,7 @@ def _ink_rows(ink: np.ndarray, y0: int, y1: int, reach: int) -> tuple[int, int]:
     boxed its words short."""
     top = max(y0 - reach, 0)
     best = (y0, y0)
-    for a, b in _row_runs(_inked_rows(ink[top:y1 + reach])):
+    for a, b in row_runs(_inked_rows(ink[top:y1 + reach])):
         a, b = top + a, top + b
         if a < y1 and b > y0 and b - a > best[1] - best[0]:
             best = (a, b)
@@ -127,10 +127,10 @@ def _ink_height(ink: np.ndarray, share: float = 0.01) -> int:
     """The longest run of rows that hold ink across ``share`` of the width or more (1%): the
     height of the tallest line of text in ``ink`` (a box over two body lines has a white gap
     inside)."""
-    return max((b - a for a, b in _row_runs(_inked_rows(ink, share))), default=0)
+    return max((b - a for a, b in row_runs(_inked_rows(ink, share))), default=0)
 
 
-def _row_runs(rows: np.ndarray) -> list[tuple[int, int]]:
+def row_runs(rows: np.ndarray) -> list[tuple[int, int]]:
     """(start, stop) of each run of True in ``rows``."""
     edges = np.flatnonzero(np.diff(np.concatenate(([0], rows.astype(np.int8), [0]))))
     return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))

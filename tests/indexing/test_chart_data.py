@@ -266,3 +266,37 @@ def test_a_real_fund_report_line_chart_is_read_at_its_date_labels(real_pdf):
     assert -10 <= fund[0] <= 15 and -10 <= bm[0] <= 15
     assert 125 <= fund[6] <= 150 and 85 <= bm[6] <= 110
     assert 105 <= fund[7] <= 125 and 45 <= bm[7] <= 65
+
+
+# -- a scan's small losses --------------------------------------------------------------------
+
+def test_a_data_label_that_lost_its_decimal_point_is_mended_by_its_mark():
+    from indexing.chart_data import _assign
+    from indexing.chart_words import Axis, Label
+
+    axis = Axis(ticks=[], slope=-0.25, offset=80.0, low=0.0, high=40.0, decimals=1)
+    point = Box(180, 300, 185, 305)
+    near = Box(176, 290, 189, 298)  # over the point
+    cells = _assign({(0, 0): (point, 3.3)}, [Label("34", near, 34.0, 0)], axis, lambda m, lb: 1.0)
+    assert cells[(0, 0)].text == "3.4" and not cells[(0, 0)].estimated
+    # a printed integer on an axis of integers is not mended, and a far-off one is not taken
+    whole = Axis(ticks=[], slope=-0.25, offset=80.0, low=0.0, high=40.0, decimals=0)
+    assert _assign({(0, 0): (point, 3.3)}, [Label("34", near, 34.0, 0)], whole,
+                   lambda m, lb: 1.0)[(0, 0)].estimated
+    assert _assign({(0, 0): (point, 12.0)}, [Label("34", near, 34.0, 0)], axis,
+                   lambda m, lb: 1.0)[(0, 0)].estimated
+
+
+def test_light_gridlines_of_a_scan_are_rules_and_a_bar_is_not():
+    import numpy as np
+    from PIL import Image
+
+    from indexing.chart_raster import raster_marks
+
+    pixels = np.full((400, 600), 255, np.uint8)
+    for y in (40, 140, 240):
+        pixels[y:y + 2, 50:590] = 225  # light gray gridlines, 0.5 pt at 288 dpi
+    pixels[340:345, 50:590] = 60  # the x axis
+    pixels[260:330, 60:580] = 120  # a wide horizontal bar: thick, no rule
+    marks = raster_marks(Image.fromarray(pixels), Box(0, 0, 150, 100))
+    assert [round(y, 1) for y in marks.rules] == [10.2, 35.2, 60.2, 85.6]
