@@ -76,7 +76,10 @@ def parse_value(text: str, unit: str = "", label: str = "") -> Value | None:
 
 _BASE_UNITS = ("원", "달러", "명", "개소", "개", "건", "톤", "가구", "세대", "대", "회", "곳", "병상",
                "마리", "배", "kWh", "MWh", "GWh", "km", "kg", "ha", "t")
+# a scale word before a Latin unit makes it a unit, whatever it is (천 TEU, 백만 USD); a Latin
+# word alone after a number is too often not one ("3,450 in 2023")
 _OWN_UNIT = re.compile(r"(%p|%|(?:천|만|십만|백만|천만|억|십억|조)?\s*(?:" + "|".join(_BASE_UNITS) + r")"
+                       r"|(?:천|만|십만|백만|천만|억|십억|조)\s*[A-Za-z][A-Za-z/]{0,5}(?![A-Za-z])"
                        r"|(?:천|만|억|조)(?![가-힣])|million|billion|thousand)")
 
 
