@@ -18,6 +18,7 @@ labels. ``reread_words`` reads a scanned chart's labels again with its marks era
 from __future__ import annotations
 
 import math
+import re
 from itertools import pairwise
 
 from PIL import Image
@@ -37,6 +38,7 @@ from indexing.chart_words import (
     title,
     y_axis,
 )
+from indexing.figures import MIN_WORD_CONF
 from indexing.geometry import Box
 from indexing.model import Table, Word
 from indexing.ocr import ocr_image
@@ -46,6 +48,7 @@ AGREE = 0.03  # a printed value and the measured one differ by at most this shar
 DENSE = 3  # a line with more vertices than this many per category is a dense series
 GROUND = 1.5  # a bar's foot is this close to the baseline or to the top of the bar below
 REREAD_PSM = 11  # sparse text: a chart's labels are scattered words, not lines
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 
 def read_chart(words: list[Word], box: Box, drawings: list[dict] | None = None,
@@ -106,12 +109,19 @@ def reread_words(image: Image.Image, box: Box, dpi: float, words: list[Word],
     if numbers < MIN_NUMBERS and marks.centre is None and len(marks.rects) + len(marks.dots) < 2:
         return words  # one number and no chart ink: a picture with a figure in it
     clean = erase_marks(image, box, marks)
-    again = ocr_image(clean, dpi, origin=(box.x0, box.y0), languages=languages,
-                      psm=REREAD_PSM).words
+    again = [w for w in ocr_image(clean, dpi, origin=(box.x0, box.y0), languages=languages,
+                                  psm=REREAD_PSM).words if not _line_read_as_text(w)]
     # A number the second reading garbled ("3.3.73") may have been read well the first time.
     read = [w.box for w in again if parse_number(w.text) is not None]
     return again + [w for w in words if parse_number(w.text) is not None
                     and not any(w.box.iou(b) > 0.3 for b in read)]
+
+
+def _line_read_as_text(word: Word) -> bool:
+    """What OCR made, unsure, of a label a series line runs through (``+254"Ne`` for 25.1):
+    no number and no Hangul. Taken for a label, it became a second series' name."""
+    return (word.confidence is not None and word.confidence < MIN_WORD_CONF
+            and parse_number(word.text) is None and not _HANGUL.search(word.text))
 
 
 def _plot(box: Box, axis: Axis | None, cats: list[Label], top: Label | None,

@@ -300,3 +300,14 @@ def test_light_gridlines_of_a_scan_are_rules_and_a_bar_is_not():
     pixels[260:330, 60:580] = 120  # a wide horizontal bar: thick, no rule
     marks = raster_marks(Image.fromarray(pixels), Box(0, 0, 150, 100))
     assert [round(y, 1) for y in marks.rules] == [10.2, 35.2, 60.2, 85.6]
+
+
+def test_what_ocr_made_of_a_label_under_a_line_is_ink_not_a_series_name():
+    from indexing.chart_data import _line_read_as_text
+
+    at = Box(238, 241, 256, 254)
+    assert _line_read_as_text(Word("+254“Ne", at, 54.0))
+    assert not _line_read_as_text(Word("5.1", at, 60.0))  # a number: its mark decides
+    assert not _line_read_as_text(Word("환적", at, 60.0))  # Hangul: a title or a legend
+    assert not _line_read_as_text(Word("Revenue", at, 91.0))  # sure
+    assert not _line_read_as_text(Word("Revenue", at, None))  # a text layer's
