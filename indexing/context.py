@@ -41,7 +41,8 @@ FURNITURE = frozenset({RegionKind.PAGE_HEADER, RegionKind.PAGE_FOOTER})
 _CAPTION = re.compile(
     r"^\s*[<\[(〈《【]?\s*(표|그림|도표|차트|사진|도|Table|Figure|Fig\.?|Chart|Exhibit)"
     r"\s*[0-9０-９IVXⅠ-Ⅻ]", re.IGNORECASE)
-_NUMBERING = re.compile(r"^\s*(\d+(?:\.\d+)*)[.)]?\s")
+# a section number, not a year ("2019 상수도 사업 현황" is a title)
+_NUMBERING = re.compile(r"^\s*(\d{1,3}(?:\.\d+)*)[.)]?\s")
 _HEADING_NUMBER = re.compile(r"^\s*(\d+(\.\d+)*\.?|[가-하]\.|[IVXⅠ-Ⅻ]+\.|제\s*\d+\s*[장절관])\s+\S")
 HEADING_MAX_CHARS = 40
 _JUNK_META = re.compile(r"^(untitled|제목 ?없음|microsoft word - .*|document\d*)$", re.IGNORECASE)

@@ -37,6 +37,13 @@ def test_title_comes_from_the_largest_type_on_page_one():
     assert all(c.title == ctx.title for c in ctx.contexts)
 
 
+def test_a_title_that_opens_on_its_year_is_a_title_not_a_numbered_section():
+    blocks = report()
+    blocks[0] = block(1, K.SECTION_HEADER, 60, "2019 상수도 사업 현황 · 솔뫼군", size=20.0)
+    ctx = document_context(blocks, filename="water-00.pdf")
+    assert (ctx.title, ctx.title_source) == ("2019 상수도 사업 현황 · 솔뫼군", "layout")
+
+
 def test_a_title_region_wins_and_metadata_then_filename_are_fallbacks():
     blocks = [block(1, K.TEXT, 60, "작은 글씨"), block(2, K.TITLE, 60, "제2장 본문 제목"),
               block(2, K.TEXT, 90, "본문")]
