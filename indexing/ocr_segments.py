@@ -80,12 +80,12 @@ _GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 
 
 def _comma_read_as_one(first: list[Read], second: list[Read]) -> bool:
-    """The first reading is the second's grouped number with its commas read as "1"
-    (``1,561.4ha`` as ``11561.412``), a confusion of ``kor`` that leaves it confident: the
-    second reading stands whatever the two confidences."""
+    """The first reading is the second's grouped number with its commas read as "1" or lost
+    (``1,561.4ha`` as ``11561.412``, ``1,416.8MW`` as ``1416.81``), confusions of ``kor``
+    that leave it confident: the second reading stands whatever the two confidences."""
     a, b = "".join(r.text for r in first), "".join(r.text for r in second)
     m = _GROUPED.match(b)
-    return bool(m) and a.startswith(m.group(0).replace(",", "1"))
+    return bool(m) and (a.startswith(m.group(0).replace(",", "1")) or a.startswith(m.group(0).replace(",", "")))
 
 
 def _drops_last_digits(first: list[Read], second: list[Read]) -> bool:

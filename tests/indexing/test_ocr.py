@@ -335,6 +335,7 @@ def test_a_grouped_number_whose_commas_the_first_pass_read_as_ones_is_kept_and_k
     assert ocr_segments.keep_second(first, second)
     merged = ocr_segments.merge(first, [ocr_segments.Segment(0, 1, (0, 5, 50, 35))], [second])
     assert [(r.text, r.conf) for r in merged] == [("1,561.4ha", 46.0)]  # passes the 40 filter
+    assert ocr_segments.keep_second([read("1416.81", 0, 50, 60.0)], [read("1,416.8MW", 0, 50, 45.0)])
     assert not ocr_segments.keep_second([read("11534", 0, 50, 60.0)], [read("1,634", 0, 50, 40.0)])
 
 
