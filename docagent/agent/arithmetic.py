@@ -101,6 +101,16 @@ def unit_of(*texts: str) -> str:
     return ""
 
 
+def unit_note(*texts: str) -> str:
+    """Only a note that states a unit for the whole (``(단위: 억 원)``): in a table's own text
+    a trailing ``(%)`` is one column's unit, not the table's."""
+    for text in texts:
+        m = _UNIT_NOTE.search(text or "")
+        if m:
+            return (m.group(1) or m.group(2) or "").strip()
+    return ""
+
+
 def fmt(number: Decimal, decimals: int) -> str:
     """``1120`` -> ``1,120``; rounded half up to ``decimals`` places."""
     q = Decimal(1).scaleb(-decimals)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from docagent.agent.answer import Citation
-from docagent.agent.arithmetic import Value, parse_value, unit_of
+from docagent.agent.arithmetic import Value, parse_value, unit_note, unit_of
 from docagent.agent.evidence import CHART_KINDS, Candidate, reader_question
 from docagent.agent.planner import years_in
 from docagent.agent.state import Reading, SubQuestion
@@ -122,7 +122,7 @@ def lookup_cell(sub: SubQuestion, c: Candidate) -> Reading | None:
     r, col = rows[0], cols[0]
     text = grid[r][col]
     cell = next((x for x in table.cells if x.row <= r < x.row + x.row_span and x.col <= col < x.col + x.col_span), None)
-    unit = unit_of(grid[r][0], grid[0][col], c.crop.text, c.context)
+    unit = unit_of(grid[r][0], grid[0][col]) or _table_unit(c)
     value = parse_value(text, unit, sub.label)  # as a reading names it: the entity, the year
     quote = " | ".join(grid[r])
     return Reading(sub.id, text, [value] if value else [], [citation(c, cell.box if cell else None, quote)],
@@ -133,8 +133,10 @@ def _reading(sub: SubQuestion, c: Candidate, req: VisionRequest, ans: GroundedAn
     boxes = [b for _, b in ans.page_boxes(req)]
     quote = ans.evidence[1].text if len(ans.evidence) > 1 and ans.evidence[1].text else ans.text
     answer_box = boxes[0] if boxes else None
-    unit = _cell_unit(c, answer_box, ans.text) or unit_of(quote, c.crop.text, c.result.get("caption") or "",
-                                                          c.context)
+    if c.crop.table is not None:
+        unit = _cell_unit(c, answer_box, ans.text) or _table_unit(c)
+    else:
+        unit = unit_of(quote, c.crop.text, c.result.get("caption") or "", c.context)
     value = parse_value(ans.text, unit, sub.label) if ans.answerable else None
     cites = [citation(c, answer_box, quote)]
     note = "" if ans.answerable else ans.text
@@ -157,6 +159,13 @@ def _cell_at(c: Candidate, box: Box | None):  # type: ignore[no-untyped-def]
     cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
     return next((cell for cell in c.crop.table.cells if cell.box is not None
                  and cell.box.x0 <= cx <= cell.box.x1 and cell.box.y0 <= cy <= cell.box.y1), None)
+
+
+def _table_unit(c: Candidate) -> str:
+    """A table's unit for all of its cells: a unit note in it, or its caption's or context's
+    unit. Another column's ``(%)`` is not this cell's unit (a header OCR read without its
+    ``(건)`` took the next column's percent, and a comparison was refused)."""
+    return unit_note(c.crop.text) or unit_of(c.result.get("caption") or "", c.context)
 
 
 def _cell_unit(c: Candidate, box: Box | None, text: str) -> str:

@@ -186,3 +186,14 @@ def test_a_name_written_in_another_retrieved_crop_of_the_document_is_named() -> 
     nodes = Nodes(FakeRetriever([_document_of(answer, "a"), _document_of(other, "b")]), ExtractiveBackend())
     reading = _run_until_verify(nodes, question)["readings"][0]
     assert not reading.supported and "북한 is not named" in reading.note
+
+
+def test_a_column_without_a_unit_does_not_take_another_column_s() -> None:
+    # a scan's header lost its "(건)": the cell has no unit, and "(%)" is the next column's
+    grid = [["", "이용률(%)", "고장정지"], ["2004년", "42.6", "22"], ["2005년", "30.1", "18"]]
+    c = _candidate(table=_table(grid))
+    c.crop.text = "\n".join(" | ".join(r) for r in grid)
+    nodes = Nodes(FakeRetriever([c]), ExtractiveBackend())
+    state = _run_until_verify(nodes, "한빛전자의 2005년 고장정지 건수는?")
+    (value,) = state["readings"][0].values
+    assert value.text == "18" and value.unit == ""
