@@ -91,7 +91,7 @@ def _yesno(t, docs, rng, i):  # type: ignore[no-untyped-def]
     if threshold == v:
         return None
     shown = f"{threshold:,.0f}" if threshold >= 10 else f"{threshold:g}"
-    text = f"{d.entity}의 {y}년 {josa(m.name, '은는')} {shown}{m.unit}을 넘었나?"
+    text = f"{d.entity}의 {y}년 {josa(m.name, '은는')} {josa(shown + m.unit, '을를')} 넘었나?"
     return _q(t, "yesno", i, text, d, [d.gold.cells[(m.name, y)]], "예" if v > threshold else "아니요", m.unit)
 
 

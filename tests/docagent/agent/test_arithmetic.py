@@ -35,14 +35,14 @@ def test_parse_keeps_the_printed_number_and_its_unit() -> None:
     assert v("△1,234").number == Decimal("-1234")
     assert v("1,120", unit="억 원").unit == "억 원"  # the table's unit when the cell has none
     assert parse_value("없음") is None
-    assert v("1,700천 TEU을 넘었나").unit == "천 TEU"  # a Latin unit after a scale word
+    assert v("1,700천 TEU를 넘었나").unit == "천 TEU"  # a Latin unit after a scale word
     assert v("3,450 in 2023").unit == ""  # a Latin word alone is no unit
 
 
 def test_a_question_threshold_in_a_latin_unit_compares_with_the_table_s() -> None:
     from docagent.agent.arithmetic import difference
 
-    out = difference(v("1,700천 TEU을"), v("1,343.3", unit="천 TEU"))
+    out = difference(v("1,700천 TEU를"), v("1,343.3", unit="천 TEU"))
     assert out.value < 0 and out.unit == "천 TEU"  # 1,343.3 is under 1,700, in one unit
 
 

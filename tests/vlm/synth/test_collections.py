@@ -126,3 +126,19 @@ def test_scanned_copies_have_no_text_layer(collections) -> None:
 
 def test_pdfs_stay_small(collections) -> None:
     assert max(len(d.pdf) for c in collections.values() for d in c.documents) < 120_000
+
+
+def test_yes_no_questions_take_the_object_particle_their_threshold_ends_on():
+    from vlm.synth.agent_questions import agent_questions
+    from vlm.synth.collections import template_collection
+
+    from vlm.synth.collections import josa
+
+    for name in ("city_yearbook", "port_traffic"):
+        coll = template_collection(name, n_documents=4, seed=7)
+        asked = [q.text for q in agent_questions(coll, per_kind=4, seed=7) if q.kind == "yesno"]
+        assert asked
+        for text in asked:  # 세대를, 천 TEU를, 명을: never 세대을
+            before = text[: text.index(" 넘었나?") - 1]
+            particle = text[text.index(" 넘었나?") - 1]
+            assert josa(before, "을를")[-1] == particle, text
