@@ -26,7 +26,7 @@ from PIL import Image
 from indexing.chart_marks import Color, Dot, Marks, Rect, same_color, vector_marks
 from indexing.chart_pie import pie_from_marks, pie_from_words
 from indexing.chart_raster import drop_text_marks, erase_marks, raster_marks
-from indexing.chart_table import Cell, Row, cx, cy, make_table, within
+from indexing.chart_table import Cell, Row, cx, cy, make_table
 from indexing.chart_words import (
     Axis,
     Label,
@@ -39,7 +39,7 @@ from indexing.chart_words import (
     y_axis,
 )
 from indexing.figures import MIN_WORD_CONF
-from indexing.geometry import Box
+from indexing.geometry import Box, centre_in
 from indexing.model import Table, Word
 from indexing.ocr import ocr_image
 
@@ -58,7 +58,7 @@ def read_chart(words: list[Word], box: Box, drawings: list[dict] | None = None,
     ``words`` and ``box`` are in page points; ``drawings`` is ``page.get_drawings()`` (page
     points) on a born-digital page; ``image`` is a render of exactly ``box`` on a scan.
     """
-    inside = [w for w in words if _centre_in(w.box, box)]
+    inside = [w for w in words if centre_in(w.box, box)]
     labels = labels_of(inside)
     if drawings is not None:
         marks = vector_marks(drawings, box)
@@ -80,14 +80,14 @@ def read_chart(words: list[Word], box: Box, drawings: list[dict] | None = None,
     top = title(labels, cats, keys)
     plot = _plot(box, axis, cats, top, keys)
     swatches = {id(k.swatch) for k in keys}
-    bars = _grounded([r for r in marks.rects if id(r) not in swatches and within(r.box, plot)],
+    bars = _grounded([r for r in marks.rects if id(r) not in swatches and centre_in(r.box, plot)],
                      _baseline(marks.rects, axis, plot.y1))
     values = _free_values(labels, axis, cats, keys, top)
     if axis is not None:
         axis.decimals = max([axis.decimals] + [v.decimals for v in values])
     if bars:
         return _grid(cats, *_bars(bars, axis, cats, keys, values, top))
-    points = [p for p in _points(marks, cats) if within(p.box, plot)]
+    points = [p for p in _points(marks, cats) if centre_in(p.box, plot)]
     if points:
         return _grid(cats, *_lines(points, axis, cats, keys, values, top))
     if len(keys) > 1:
@@ -397,7 +397,3 @@ def _grid(cats: list[Label], series: list[Row], cells: dict[tuple[int, int], Cel
 def _x_overlap(a: Box, b: Box) -> float:
     inter = min(a.x1, b.x1) - max(a.x0, b.x0)
     return max(0.0, inter) / max(min(a.width, b.width), 1e-6)
-
-
-def _centre_in(b: Box, box: Box) -> bool:
-    return box.x0 <= cx(b) <= box.x1 and box.y0 <= cy(b) <= box.y1

@@ -61,11 +61,3 @@ def cx(b: Box) -> float:
 
 def cy(b: Box) -> float:
     return (b.y0 + b.y1) / 2
-
-
-def within(b: Box, plot: Box) -> bool:
-    return plot.x0 <= cx(b) <= plot.x1 and plot.y0 <= cy(b) <= plot.y1
-
-
-def centre_in(b: Box, box: Box) -> bool:
-    return box.x0 <= cx(b) <= box.x1 and box.y0 <= cy(b) <= box.y1

@@ -103,6 +103,12 @@ class Box:
         return Box(self.x0 + dx, self.y0 + dy, self.x1 + dx, self.y1 + dy, self.space)
 
 
+def centre_in(box: Box, outer: Box) -> bool:
+    """Whether ``box``'s centre lies in ``outer`` (edges included): the word-in-cell test."""
+    cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
+    return outer.x0 <= cx <= outer.x1 and outer.y0 <= cy <= outer.y1
+
+
 @dataclass(frozen=True, slots=True)
 class CropFrame:
     """Where a crop image sits on its page.

@@ -19,11 +19,11 @@ from statistics import median
 
 from PIL import Image
 
-from indexing.geometry import Box, Space
+from indexing.geometry import Box, Space, centre_in
 from indexing.model import Table, Word
 from indexing.mosaic import locate, paste, plan
 from indexing.ocr import OcrLine, build_lines, ocr_image
-from indexing.tables import RuledGrid, _centre_in, fill_cells
+from indexing.tables import RuledGrid, fill_cells
 from indexing.textlayer import join_words
 
 CROSS_PT = 3.0  # how far past a rule a word must reach, on both sides, to be a misreading
@@ -80,7 +80,7 @@ def reread_cells(image: Image.Image, dpi: float, grids: list[RuledGrid],
                        if _decimals(join_words(ws)) is not None]
     kept = [OcrLine(ws, line.box, line.block) if len(ws) != len(line.words) else line
             for line in lines
-            if (ws := [w for w in line.words if not any(_centre_in(w.box, b) for b in replace)])]
+            if (ws := [w for w in line.words if not any(centre_in(w.box, b) for b in replace)])]
     # lines are built cell by cell: build_lines takes its words for one printed line
     return kept + [line for b, ws in zip(cells, fresh, strict=True) if b in replace and ws
                    for line in build_lines(ws)]

@@ -21,7 +21,7 @@ import numpy as np
 import pymupdf
 from PIL import Image
 
-from indexing.geometry import Box, Space
+from indexing.geometry import Box, Space, centre_in
 from indexing.model import Table, TableCell, Word
 from indexing.textlayer import join_words
 
@@ -251,17 +251,12 @@ def table_from_grid(grid: RuledGrid, words: list[Word]) -> Table:
     table = fill_cells(grid.cells(), len(grid.rows) - 1, len(grid.cols) - 1, words)
     height = median(w.box.height for w in words) if words else 1.0
     for cell in table.cells:
-        inside = [w for w in words if cell.box is not None and _centre_in(w.box, cell.box)]
+        inside = [w for w in words if cell.box is not None and centre_in(w.box, cell.box)]
         if sum(len(w.text) == 1 for w in inside) >= 2:
             lines = _rows(inside, 0.5 * height)
             cell.text = join_words([w for line in lines for w in glue_syllable_runs(
                 sorted(line, key=lambda w: w.box.x0), height)])
     return table
-
-
-def _centre_in(box: Box, cell: Box) -> bool:
-    cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
-    return cell.x0 <= cx <= cell.x1 and cell.y0 <= cy <= cell.y1
 
 
 def erase_rulings(image: Image.Image, dpi: float, grids: list[RuledGrid],
