@@ -90,10 +90,9 @@ def _own_unit(trailing: str) -> str:
 
 def unit_of(*texts: str) -> str:
     """The unit a table, row or caption states: ``(단위: 억 원)`` or a trailing ``(천 명)``."""
-    for text in texts:
-        m = _UNIT_NOTE.search(text or "")
-        if m:
-            return (m.group(1) or m.group(2) or "").strip()
+    note = unit_note(*texts)
+    if note:
+        return note
     for text in texts:
         m = _PAREN_UNIT.search((text or "").strip())
         if m:
