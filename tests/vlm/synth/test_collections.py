@@ -130,8 +130,6 @@ def test_pdfs_stay_small(collections) -> None:
 
 def test_yes_no_questions_take_the_object_particle_their_threshold_ends_on():
     from vlm.synth.agent_questions import agent_questions
-    from vlm.synth.collections import template_collection
-
     from vlm.synth.collections import josa
 
     for name in ("city_yearbook", "port_traffic"):
