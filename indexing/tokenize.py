@@ -45,6 +45,7 @@ either way when other processes kept them busy.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import threading
@@ -52,7 +53,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # kiwipiepy is imported lazily: importing this module must stay cheap
-    from kiwipiepy import Kiwi, Token
+    from kiwipiepy import Kiwi, KiwiConfig, Token
 
 BIGRAM_PREFIX = "\u00b7"  # middle dot: not produced by Kiwi for content morphemes
 
@@ -115,31 +116,19 @@ def get_kiwi() -> Kiwi:
     return _kiwi
 
 
-_reader_kiwi: Kiwi | None = None
-_reader_pid: int | None = None
 # OCR splits words (``농 도는``, ``물 질 안 전``); a reader tolerates one space inside a
 # morpheme when that reads better, at a small cost. Offsets stay those of the text, so spans
 # still map onto word boxes. The index keeps the strict analyser: its terms must not change
-# under collections already indexed.
+# under collections already indexed. The reader passes this as a per-call config to the one
+# Kiwi, since a second instance cost another second and a half on the first answer.
 READER_SPACE_TOLERANCE = 1
 READER_SPACE_PENALTY = 1.0
 
 
-def get_reader_kiwi() -> Kiwi:
-    """A second Kiwi for reading answers out of crops (the extractive reader), built on first
-    use: tolerant of the spaces OCR puts inside words."""
-    global _reader_kiwi, _reader_pid
-    pid = os.getpid()
-    if _reader_kiwi is None or _reader_pid != pid:
-        with _lock:
-            if _reader_kiwi is None or _reader_pid != pid:
-                from kiwipiepy import Kiwi
-
-                kiwi = Kiwi()
-                kiwi.global_config.space_tolerance = READER_SPACE_TOLERANCE
-                kiwi.global_config.space_penalty = READER_SPACE_PENALTY
-                _reader_kiwi, _reader_pid = kiwi, pid
-    return _reader_kiwi
+def reader_config() -> KiwiConfig:
+    """The shared Kiwi's settings with the reader's tolerance of spaces inside morphemes."""
+    return dataclasses.replace(get_kiwi().global_config, space_tolerance=READER_SPACE_TOLERANCE,
+                               space_penalty=READER_SPACE_PENALTY)
 
 
 def normalize_number(form: str) -> str:

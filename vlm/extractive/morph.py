@@ -13,8 +13,8 @@ from functools import lru_cache
 
 # The service's Kiwi per process (built lazily, rebuilt in a forked child) lives with the
 # retrieval tokenizer; short texts (questions, table cells) share it. Paragraphs are read with
-# the space-tolerant one, since OCR puts spaces inside words (농 도는).
-from indexing.tokenize import get_kiwi, get_reader_kiwi
+# the space-tolerant config, since OCR puts spaces inside words (농 도는).
+from indexing.tokenize import get_kiwi, reader_config
 
 NOUN_TAGS = frozenset({"NNG", "NNP", "NR", "SN", "SL", "SH", "XR"})
 # Tags whose tokens carry meaning; verbs and adjectives count (검거하다 ~ 검거된).
@@ -54,9 +54,8 @@ def split_sentences(text: str) -> tuple[Sentence, ...]:
     """Sentences of ``text`` with their tokens; offsets are into ``text``."""
     if not text.strip():
         return ()
-    kiwi = get_reader_kiwi()
     out = []
-    for s in kiwi.split_into_sents(text, return_tokens=True):
+    for s in get_kiwi().split_into_sents(text, return_tokens=True, override_config=reader_config()):
         out.append(Sentence(s.text, s.start, s.end, _tokens(s.tokens)))
     return tuple(out)
 
