@@ -15,7 +15,6 @@ from docagent.agent.retriever import CollectionRetriever
 from docagent.agent.state import Step
 from docagent.db.migrate import require_current
 from docagent.db.session import session_scope
-from docagent.images import PageImages
 from docagent.search import validate_text
 from docagent.settings import Settings
 from docagent.store import FileStore
@@ -48,7 +47,11 @@ def ask(settings: Settings, tenant_name: str, collection_name: str, question: st
     question = validate_question(question, k)
     require_current(settings.database_url)
     backend = backend or configured_backend(settings)
-    images = PageImages(FileStore(settings.files_dir)) if backend.name != "extractive" else None
+    images = None
+    if backend.name != "extractive":  # PyMuPDF is loaded only for a backend that reads pixels
+        from docagent.images import PageImages
+
+        images = PageImages(FileStore(settings.files_dir))
     with session_scope(settings.database_url) as s:
         retriever = CollectionRetriever(s, settings, tenant_name, collection_name, images)
         return run(question, retriever, backend, k=k, on_step=on_step)

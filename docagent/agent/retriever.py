@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
@@ -13,13 +13,15 @@ from docagent.agent.evidence import Candidate, context_of, crop_input, with_imag
 from docagent.catalog import find_tenant, get_collection
 from docagent.db.models import Crop
 from docagent.errors import NotFoundError
-from docagent.images import PageImages
 from docagent.indexes import embedder_for, open_index
 from docagent.passages import analyzer
 from docagent.search import FUSION, located, validate_query
 from indexing.context import CropContext
 from indexing.model import Table
 from vlm.backends import CropInput
+
+if TYPE_CHECKING:  # PyMuPDF loads only where pixels are read
+    from docagent.images import PageImages
 
 log = logging.getLogger(__name__)
 

@@ -90,6 +90,12 @@ def test_cli_and_warm_client_imports_are_light():
     assert _loaded_after("import docagent.cli.main, docagent.warm.client") == []
 
 
+def test_extractive_answering_loads_no_pdf_or_model_libraries():
+    # The warm process imports this on its first question: PyMuPDF (with its layout model),
+    # torch and transformers would only add to that wait.
+    assert not {"pymupdf", "torch", "transformers"} & set(_loaded_after("import docagent.ask"))
+
+
 def test_help_loads_nothing_heavy():
     code = ("import sys; sys.argv = ['docagent', '--help']\nfrom docagent.cli.main import app\n"
             "try: app()\nexcept SystemExit: pass")
