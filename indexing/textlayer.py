@@ -113,15 +113,20 @@ def _chars(raw: dict):
 
 def page_words(page: pymupdf.Page, raw: dict | None = None) -> list[Word]:
     """The page's words in extraction order, split at spaces and at wide glyph gaps."""
+    return [w for line in page_lines(page, raw) for w in line]
+
+
+def page_lines(page: pymupdf.Page, raw: dict | None = None) -> list[list[Word]]:
+    """The page's words by text-layer line, in extraction order (empty lines left out)."""
     raw = raw if raw is not None else extract_raw(page)
-    words: list[Word] = []
+    lines: list[list[Word]] = []
     for block in raw.get("blocks", ()):
         for line in block.get("lines", ()):
-            if line.get("wmode", 0) == 0:  # horizontal text; vertical lines are kept whole
-                words.extend(_line_words(line))
-            else:
-                words.extend(_vertical_line(line))
-    return words
+            # horizontal text; vertical lines are kept whole
+            words = _line_words(line) if line.get("wmode", 0) == 0 else _vertical_line(line)
+            if words:
+                lines.append(words)
+    return lines
 
 
 def _line_words(line: dict) -> list[Word]:

@@ -156,3 +156,43 @@ def test_a_line_whose_shortest_words_match_the_line_above_continues_its_paragrap
     title = _words_line([("2009년도", 63, 172, 143, 192), ("한가람", 149, 172, 203, 192)])
     regions = layout.scan_regions([title, first], [], 595, 842)
     assert len(regions) == 2
+
+
+def _page_lines(page: pymupdf.Page) -> list[OcrLine]:
+    from indexing.textlayer import page_lines
+
+    out = []
+    for words in page_lines(page):
+        box = words[0].box
+        for w in words[1:]:
+            box = box.union(w.box)
+        out.append(OcrLine(words, box))
+    return out
+
+
+def test_a_plain_text_page_is_cut_from_its_lines_as_the_model_cuts_it(korean_pdf, table_doc):
+    page = pymupdf.open(stream=korean_pdf.pdf, filetype="pdf")[0]
+    assert layout.plain_text_page(page)
+    assert not layout.plain_text_page(pymupdf.open(stream=table_doc.pdf, filetype="pdf")[0])
+    ours = layout.text_layer_regions(_page_lines(page), page.rect.width, page.rect.height)
+    model = layout.detect_regions(page)
+    assert len(ours) == len(model)  # the title and four paragraphs
+    for a, b in zip(ours, model, strict=True):
+        assert a.box.overlap_ratio(b.box) > 0.8
+
+
+def test_paragraphs_are_cut_at_an_indent_and_a_short_sentence_end():
+    lines = [line(72, 100, 500, 112, "첫 문단의 첫 줄"), line(72, 114, 300, 126, "끝나는 줄입니다."),
+             line(72, 128, 500, 140, "둘째 문단의 첫 줄"), line(72, 142, 500, 154, "이어지는 줄"),
+             line(90, 156, 500, 168, "들여 쓴 셋째 문단"), line(72, 170, 400, 182, "마지막 줄")]
+    regions = layout.text_layer_regions(lines, 595, 842)
+    assert [r.box.y0 for r in regions] == [100, 128, 156]
+
+
+def test_a_centred_title_keeps_its_lines_and_a_section_number_its_heading():
+    lines = [line(150, 100, 450, 116, "A New Horizon of Data"), line(220, 118, 380, 134, "Quantum Entanglement"),
+             line(72, 200, 80, 210, "1"), line(100, 200, 170, 210, "Introduction"),
+             line(72, 214, 500, 224, "The first line of the body.")]
+    regions = layout.text_layer_regions(lines, 595, 842)
+    assert regions[0].text == "A New Horizon of Data\nQuantum Entanglement"
+    assert any(r.text == "1 Introduction" for r in regions)

@@ -91,6 +91,7 @@ def test_a_failing_page_gets_a_warning_and_the_rest_go_on(long_pdf, monkeypatch)
         return real(page)
 
     monkeypatch.setattr(layout, "detect_regions", flaky)
+    monkeypatch.setattr(layout, "plain_text_page", lambda page: False)  # every page to the model
     pages = run(long_pdf.pdf)
     assert [bool(p.warnings) for p in pages] == [False, True, False]
     assert "layout failed: RuntimeError: model exploded" in pages[1].warnings[0]
@@ -219,3 +220,15 @@ def test_a_crop_drawn_alone_has_the_pixels_cut_from_the_whole_page(real_pdf):
                 assert got.shape == want.shape and np.abs(got - want).max() <= 8
             off_page = Box(page.rect.width + 10, 0, page.rect.width + 50, 20, Space.PAGE)
             assert draw_crop(page, off_page, dpi) is None
+
+
+def test_a_plain_text_page_needs_no_layout_model(korean_pdf, monkeypatch):
+    def broken(page):
+        raise RuntimeError("model not needed here")
+
+    monkeypatch.setattr(layout, "detect_regions", broken)
+    (page,) = run(korean_pdf.pdf)
+    assert not page.warnings and len(page.regions) >= 5
+    assert "반도체" in page_text(page)
+    (page,) = run(korean_pdf.pdf, plain_pages_by_lines=False)  # the model, when asked for
+    assert "layout failed: RuntimeError: model not needed here" in page.warnings[0]
