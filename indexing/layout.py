@@ -274,39 +274,63 @@ def split_paragraphs(block: list[int], lines: Sequence[OcrLine]) -> list[list[in
     return parts
 
 
+RULE_THICKNESS = 1.5  # points: an image or drawing this thin is a rule (TeX draws fraction bars so)
+SHORT_RULE = 0.25  # of the page width: a fraction bar or an underline; a table's rules are longer
+
+
 def plain_text_page(page: pymupdf.Page) -> bool:
-    """A page with no raster image and no vector drawing: its text layer's lines are all a
-    layout could go by (about 2 ms to tell, against 0.2 s of CPU for the layout model)."""
-    return not page.get_image_info() and not page.get_cdrawings()
+    """A page of text and short rules only (no picture, no chart, no ruled table): its
+    text-layer lines are all a layout could go by. About 2 ms to tell, against 0.2 s of CPU
+    for the layout model."""
+    if any(min(r.width, r.height) > RULE_THICKNESS
+           for r in (pymupdf.Rect(info["bbox"]) for info in page.get_image_info())):
+        return False
+    return all(r.height <= RULE_THICKNESS and r.width <= SHORT_RULE * page.rect.width
+               for r in (pymupdf.Rect(d["rect"]) for d in page.get_cdrawings()))
 
 
 def text_layer_regions(lines: list[OcrLine], width: float, height: float) -> list[Region]:
     """Regions of a plain text page from its text-layer lines, as a scan's from OCR lines,
     with paragraphs cut at indents and short sentence ends."""
-    return scan_regions(join_numbers(lines), [], width, height, paragraphs=True)
+    return scan_regions(join_pieces(lines), [], width, height, paragraphs=True)
 
 
 _SECTION_NUMBER = re.compile(r"^(\d+(\.\d+)*\.?|[IVX]+\.?|[가-하]\.)$")
+WORD_SPACE = 1.0  # line heights: a wider gap on a baseline parts columns, not words
+NUMBER_GAP = 4.0  # line heights: a section number may stand this far from its heading
 
 
-def join_numbers(lines: list[OcrLine]) -> list[OcrLine]:
-    """A section number the text layer keeps as a line of its own (``1`` | ``Introduction``)
-    joined to the line it numbers: on the same baseline, within a few letters to its right."""
+def join_pieces(lines: list[OcrLine]) -> list[OcrLine]:
+    """Pieces of one printed line that the text layer keeps apart joined left to right: the
+    words of a justified line set one by one, and a section number and its heading
+    (``1`` | ``Introduction``). Pieces join on the same baseline across a word space, or a
+    few letters' space after a section number."""
+    order = sorted(range(len(lines)), key=lambda i: (lines[i].box.x0, lines[i].box.y0))
     out: list[OcrLine] = []
-    taken: set[int] = set()
-    for i, line in enumerate(lines):
-        if i in taken:
-            continue
-        if _SECTION_NUMBER.match(line.text):
-            h = max(line.box.height, 1.0)
-            for j, other in enumerate(lines):
-                if j != i and j not in taken and abs(other.box.y1 - line.box.y1) < 0.3 * h \
-                        and 0 <= other.box.x0 - line.box.x1 < 4.0 * h:
-                    line = OcrLine(line.words + other.words, line.box.union(other.box), line.block)
-                    taken.add(j)
-                    break
-        out.append(line)
-    return out
+    for i in order:
+        line = lines[i]
+        for k, prev in enumerate(out):
+            h = max(prev.box.height, line.box.height, 1.0)
+            gap = line.box.x0 - prev.box.x1
+            reach = NUMBER_GAP if _SECTION_NUMBER.match(prev.text) else WORD_SPACE
+            if abs(prev.box.y1 - line.box.y1) < 0.3 * h and -0.5 * h <= gap < reach * h:
+                out[k] = OcrLine(prev.words + line.words, prev.box.union(line.box), prev.block)
+                break
+        else:
+            out.append(line)
+    return sorted(out, key=lambda ln: (ln.box.y0, ln.box.x0))
+
+
+FRAGMENT_WORDS = 2  # a region of this many words or fewer is a scrap, as is a "heading"...
+FRAGMENTED = 0.35  # ...and a page with more than this share of scraps (formulas) needs the model
+
+
+def fragmented(regions: Sequence[Region]) -> bool:
+    """Regions cut from lines that fell apart into scraps: a page of displayed formulas, whose
+    symbols the text layer places one by one (tall ones read as headings)."""
+    scraps = sum(len(r.text.split()) <= FRAGMENT_WORDS or r.kind == RegionKind.SECTION_HEADER
+                 for r in regions)
+    return len(regions) >= 6 and scraps > FRAGMENTED * len(regions)
 
 
 def _lowest_word(line: OcrLine) -> float:

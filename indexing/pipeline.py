@@ -151,15 +151,27 @@ class _Run:
         st = self.state[rec.number]
         if rec.text_source == TextSource.OCR:
             self._scan_layout(rec, st)
-        elif self.options.plain_pages_by_lines and layout.plain_text_page(st.page):
-            lines = textlayer.page_lines(st.page, st.raw)
-            st.words = [w for line in lines for w in line]
-            rec.regions = layout.text_layer_regions([OcrLine(ws, _union(ws)) for ws in lines],
-                                                    rec.width, rec.height)
         else:
-            regions = layout.detect_regions(st.page)
-            rec.regions = layout.insert_by_position(regions, layout.missed_pictures(st.page, regions))
+            rec.regions = self._plain_layout(rec, st) or self._model_layout(st)
         return rec
+
+    def _plain_layout(self, rec: PageRecord, st: _PageState) -> list:
+        """Regions from the text-layer lines of a plain text page; none where the page is not
+        plain or its lines fall apart (formulas), for the layout model to find."""
+        if not (self.options.plain_pages_by_lines and layout.plain_text_page(st.page)):
+            return []
+        lines = textlayer.page_lines(st.page, st.raw)
+        regions = layout.text_layer_regions([OcrLine(ws, _union(ws)) for ws in lines],
+                                            rec.width, rec.height)
+        if layout.fragmented(regions):
+            return []
+        st.words = [w for line in lines for w in line]
+        return regions
+
+    @staticmethod
+    def _model_layout(st: _PageState) -> list:
+        regions = layout.detect_regions(st.page)
+        return layout.insert_by_position(regions, layout.missed_pictures(st.page, regions))
 
     def text(self, rec: PageRecord) -> PageRecord:
         st = self.state[rec.number]

@@ -196,3 +196,30 @@ def test_a_centred_title_keeps_its_lines_and_a_section_number_its_heading():
     regions = layout.text_layer_regions(lines, 595, 842)
     assert regions[0].text == "A New Horizon of Data\nQuantum Entanglement"
     assert any(r.text == "1 Introduction" for r in regions)
+
+
+def test_a_short_rule_keeps_a_page_plain_and_a_table_rule_does_not():
+    def page_with_rule(width: float) -> pymupdf.Page:
+        doc = pymupdf.open()
+        page = doc.new_page(width=595, height=842)
+        page.insert_text((72, 100), "Text above a rule.")
+        page.draw_line((72, 110), (72 + width, 110), width=0.5)
+        return page
+
+    assert layout.plain_text_page(page_with_rule(40))  # a fraction bar, an underline
+    assert not layout.plain_text_page(page_with_rule(400))  # a table's rule
+
+
+def test_words_set_one_by_one_join_into_their_line():
+    words = [line(72, 100, 110, 110, "Quantum"), line(116, 100, 150, 110, "Entanglement"),
+             line(156, 100, 170, 110, "&"), line(300, 100, 340, 110, "column")]
+    joined = layout.join_pieces(words)
+    assert [ln.text for ln in joined] == ["Quantum Entanglement &", "column"]  # a wide gap parts columns
+
+
+def test_a_page_of_formula_scraps_is_left_to_the_model():
+    prose = [Region(RegionKind.TEXT, Box(72, 100 + 40 * i, 500, 130 + 40 * i, Space.PAGE),
+                    text="a paragraph of several words") for i in range(6)]
+    scraps = [Region(RegionKind.SECTION_HEADER, Box(72, 400, 90, 410, Space.PAGE), text="∑ x")] * 4
+    assert not layout.fragmented(prose)
+    assert layout.fragmented(prose + scraps)
