@@ -45,8 +45,9 @@ def analyzer() -> KoreanAnalyzer:
 def block_of(crop: Crop, page: Page) -> Block:
     words = words_of(crop)
     kind = RegionKind(crop.kind) if crop.kind in RegionKind._value2member_map_ else RegionKind.TEXT
-    lines = text_lines(words) if kind in (RegionKind.TITLE, RegionKind.SECTION_HEADER,
-                                          RegionKind.TEXT, RegionKind.PAGE_HEADER) else ()
+    exact = crop.text_source != TextSource.OCR
+    lines = text_lines(words, exact) if kind in (RegionKind.TITLE, RegionKind.SECTION_HEADER,
+                                                 RegionKind.TEXT, RegionKind.PAGE_HEADER) else ()
     return Block(page.number, kind, _box(crop), crop.text or "",
                  block_size([w.box.height for w in words]), page.height, lines,
                  crop.text_source == TextSource.OCR)

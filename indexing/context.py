@@ -30,6 +30,8 @@ from indexing.model import RegionKind, Word
 TITLE_PAGES = 2
 MAX_CONTEXT_CHARS = 200  # a "heading" longer than this is a misread paragraph: cut it
 TITLE_SIZE_RATIO = 1.2  # a fallback title is set at least this much larger than the body
+TITLE_FIRST_RATIO = 1.1  # ...or this much, as page 1's first text-layer region (a bill's 16 pt over 14)
+LINE_SIZE_SHARE = 0.75  # a line set at least this share of a region's largest type is of its title
 TITLE_TOP = 0.2  # ...and starts in this top share of page 1
 SAME_SIZE = 0.08  # headings whose sizes differ by less than this share are the same level
 CAPTION_GAP = 72.0  # points between a caption and the table or figure it names, at most
@@ -172,8 +174,12 @@ def document_context(blocks: Sequence[Block], *, filename: str,
     return DocumentContext(title, source, roles, contexts, title_ocr)
 
 
-def text_lines(words: Sequence[Word]) -> tuple[tuple[str, float], ...]:
-    """Words (in reading order) -> (text, median word height) per line, top to bottom."""
+def text_lines(words: Sequence[Word], exact: bool = False) -> tuple[tuple[str, float], ...]:
+    """Words (in reading order) -> (text, median word height) per line, top to bottom.
+
+    ``exact`` (text-layer heights): a line keeps only its words set near its largest size, so
+    a title and the small print beside it (``문서번호 : CSW-0034``) part; OCR heights vary
+    too much within a line for that."""
     lines: list[list[Word]] = []
     for w in sorted(words, key=lambda w: ((w.box.y0 + w.box.y1) / 2, w.box.x0)):
         last = lines[-1][-1] if lines else None
@@ -182,22 +188,39 @@ def text_lines(words: Sequence[Word]) -> tuple[tuple[str, float], ...]:
             lines[-1].append(w)
         else:
             lines.append([w])
+    if exact:
+        lines = [[w for w in line if w.box.height >= LINE_SIZE_SHARE * max(v.box.height for v in line)]
+                 for line in lines]
     return tuple((" ".join(w.text for w in sorted(line, key=lambda w: w.box.x0)),
                   block_size([w.box.height for w in line])) for line in lines)
 
 
 def _title_text(b: Block) -> str:
-    """The title block's leading lines set in the title's type: a scan's OCR block often
-    takes the smaller subtitle under it too ("2003년 12월 31일 기준 ...")."""
+    return " ".join(_title_lines(b))
+
+
+def _title_lines(b: Block) -> list[str]:
+    """The first run of the block's lines set in its largest type: a scan's OCR block often
+    takes the smaller subtitle under it too ("2003년 12월 31일 기준 ..."), and a text-layer
+    region the small print above it (``MSDS번호 : ...`` over ``물질안전보건자료``)."""
     if len(b.lines) < 2:
-        return b.text
+        return [ln for ln in b.text.splitlines() if ln.strip()]
     big = max(size for _, size in b.lines)
-    kept = []
+    kept: list[str] = []
     for text, size in b.lines:
-        if size < 0.75 * big:
+        if size >= LINE_SIZE_SHARE * big and text.strip():
+            kept.append(text)
+        elif kept:
             break
-        kept.append(text)
-    return " ".join(kept) or b.text
+    return kept or [ln for ln in b.text.splitlines() if ln.strip()]
+
+
+def _title_size(b: Block) -> float:
+    """The type size a title candidate is judged by: a text-layer region's largest line (its
+    heights are the fonts'), else its median word height."""
+    if b.lines and not b.ocr:
+        return max(size for _, size in b.lines)
+    return b.size
 
 
 def _clean(text: str) -> str:
@@ -222,25 +245,29 @@ def _title_block(blocks: Sequence[Block]) -> int | None:
             return i
     body = _body_size(blocks)
     best: int | None = None
+    first = True  # the first region of page 1 that is not a running head
     for i, b in enumerate(blocks):
         if b.page != 1:
             if b.page > 1:
                 break
             continue
-        if not _title_like(b) or (body and b.size < TITLE_SIZE_RATIO * body):
+        ratio = TITLE_FIRST_RATIO if first and not b.ocr else TITLE_SIZE_RATIO
+        first = first and b.kind in FURNITURE
+        if not _title_like(b) or (body and _title_size(b) < ratio * body):
             continue
-        if best is None or b.size > blocks[best].size * (1 + SAME_SIZE):
+        if best is None or _title_size(b) > _title_size(blocks[best]) * (1 + SAME_SIZE):
             best = i
     return best
 
 
 def _title_like(b: Block) -> bool:
-    lines = [ln for ln in b.text.splitlines() if ln.strip()]
+    lines = _title_lines(b)
+    text = "\n".join(lines)
     kinds = (RegionKind.TEXT, RegionKind.SECTION_HEADER, RegionKind.PAGE_HEADER)
-    letters = sum(ch.isalpha() for ch in b.text)  # OCR specks ("x]") are no title
-    return (b.kind in kinds and 0 < len(lines) <= 3 and len(b.text) <= MAX_CONTEXT_CHARS
+    letters = sum(ch.isalpha() for ch in text)  # OCR specks ("x]") are no title
+    return (b.kind in kinds and 0 < len(lines) <= 3 and len(text) <= MAX_CONTEXT_CHARS
             and letters >= 3 and b.size > 0 and b.box.y0 < TITLE_TOP * b.page_height
-            and not _NUMBERING.match(b.text))  # "1. 개요" is a section, not the title
+            and not _NUMBERING.match(text))  # "1. 개요" is a section, not the title
 
 
 def _running_heads(blocks: Sequence[Block]) -> set[int]:

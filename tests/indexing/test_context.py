@@ -115,6 +115,39 @@ def test_a_title_block_drops_the_smaller_subtitle_it_took_along():
     assert document_context([title, body], filename="x.pdf").title == "목포시 통계연보 2003"
 
 
+def test_a_title_under_small_print_in_one_region_is_found_without_the_print():
+    # a safety data sheet: the layout model took the form fields and the title as one region
+    head = Block(1, K.TEXT, Box(136, 49, 545, 121, Space.PAGE),
+                 "MSDS번호 : AA05999\n물 질 안 전 보 건 자 료\n(Material Safety Data Sheets)", 10.0,
+                 lines=(("MSDS번호 : AA05999", 9.5), ("물 질 안 전 보 건 자 료", 20.0),
+                        ("(Material Safety Data Sheets)", 14.0)))
+    body = [block(1, K.TEXT, 200 + 30 * i, "가. 제품명 : CGA-35", size=10.0) for i in range(3)]
+    assert document_context([head, *body], filename="msds-cga35.pdf").title == "물 질 안 전 보 건 자 료"
+
+
+def test_the_first_region_a_little_larger_than_the_body_is_the_title_on_a_text_layer_only():
+    # a bill: its 15.9 pt title over 14 pt body, the first region on page 1
+    title = Block(1, K.TEXT, Box(70, 79, 520, 140, Space.PAGE), "기후위기 대응 기본법 일부개정법률안", 15.9,
+                  lines=(("기후위기 대응 기본법 일부개정법률안", 15.9),))
+    body = [block(1, K.TEXT, 200 + 40 * i, "현행법은 기본계획을 수립하도록 하고 있음.", size=14.0)
+            for i in range(3)]
+    assert document_context([title, *body], filename="bill-2125318.pdf").title == title.text
+    later = [body[0], title, *body[1:]]  # not the first region: the usual margin applies
+    assert document_context(later, filename="bill-2125318.pdf").title_source == "filename"
+    scanned = Block(1, K.TEXT, title.box, title.text, 15.9, lines=title.lines, ocr=True)
+    assert document_context([scanned, *body], filename="bill-2125318.pdf").title_source == "filename"
+
+
+def test_text_layer_lines_keep_the_words_of_their_largest_type():
+    from indexing.context import text_lines
+    from indexing.model import Word
+
+    words = [Word("물질안전보건자료", Box(200, 65, 380, 85, Space.PAGE)),
+             Word("문서번호", Box(384, 71, 420, 81, Space.PAGE)), Word(":", Box(422, 71, 424, 81, Space.PAGE))]
+    assert text_lines(words, exact=True) == (("물질안전보건자료", 20.0),)
+    assert text_lines(words)[0][0] == "물질안전보건자료 문서번호 :"  # OCR heights: kept whole
+
+
 def test_text_repeated_in_the_margins_of_pages_is_furniture():
     blocks = [block(p, K.TEXT, y, text) for p in (1, 2) for y, text in
               ((30, "통계 연보"), (100, f"본문 {p}"), (800, f"- {p} -"))]
