@@ -161,6 +161,8 @@ class _Run:
         if not (self.options.plain_pages_by_lines and layout.plain_text_page(st.page)):
             return []
         lines = textlayer.page_lines(st.page, st.raw)
+        if not lines:  # no words to group: the model, and its whole-page fallback, decide
+            return []
         regions = layout.text_layer_regions([OcrLine(ws, _union(ws)) for ws in lines],
                                             rec.width, rec.height)
         if layout.fragmented(regions):
