@@ -210,7 +210,7 @@ def _title_lines(b: Block) -> list[str]:
     for text, size in b.lines:
         if size >= LINE_SIZE_SHARE * big and text.strip():
             kept.append(text)
-        elif kept:
+        elif kept or b.ocr:  # OCR heights vary too much to skip lines on them
             break
     return kept or [ln for ln in b.text.splitlines() if ln.strip()]
 
@@ -261,7 +261,8 @@ def _title_block(blocks: Sequence[Block]) -> int | None:
 
 
 def _title_like(b: Block) -> bool:
-    lines = _title_lines(b)
+    # a text-layer region is judged by its title lines; an OCR block by all of it
+    lines = [ln for ln in b.text.splitlines() if ln.strip()] if b.ocr else _title_lines(b)
     text = "\n".join(lines)
     kinds = (RegionKind.TEXT, RegionKind.SECTION_HEADER, RegionKind.PAGE_HEADER)
     letters = sum(ch.isalpha() for ch in text)  # OCR specks ("x]") are no title

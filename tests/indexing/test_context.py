@@ -153,3 +153,12 @@ def test_text_repeated_in_the_margins_of_pages_is_furniture():
               ((30, "통계 연보"), (100, f"본문 {p}"), (800, f"- {p} -"))]
     roles = document_context(blocks, filename="x.pdf").roles
     assert [r.value for r in roles] == ["furniture", "body", "furniture"] * 2
+
+
+def test_an_ocr_block_is_judged_whole_and_keeps_a_small_first_line():
+    # OCR heights vary within a line and between lines: nothing is skipped on them
+    head = Block(1, K.TEXT, Box(150, 60, 450, 130, Space.PAGE), "2019\n상수도 사업 현황", 18.0,
+                 lines=(("2019", 12.0), ("상수도 사업 현황", 20.0)), ocr=True)
+    body = [Block(1, K.TEXT, Box(72, 200 + 40 * i, 520, 230 + 40 * i, Space.PAGE),
+                  "상수도사업소는 먹는 물을 공급한다.", 10.0, ocr=True) for i in range(3)]
+    assert document_context([head, *body], filename="w.pdf").title == "2019 상수도 사업 현황"
