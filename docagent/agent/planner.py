@@ -24,8 +24,13 @@ _DIFF = re.compile(
     r"얼마나\s*(?:더\s*)?(?:늘|증가|줄|감소|올랐|올라|떨어|상승|하락|변|많|적|커|작)|증가폭|감소폭|증감|"
     r"차이|변화량|how much (?:did|has|was).*?(?:grow|increase|rise|fall|decrease|drop|change)|"
     r"\bdifference\b|\bchange\b", re.I)
-_MAX = re.compile(r"가장\s*(?:많|높|크|컸|많았|길)|최대|최고|제일\s*(?:많|높|크)|highest|largest|most|peak|maximum", re.I)
-_MIN = re.compile(r"가장\s*(?:적|낮|작|짧)|최저|최소|제일\s*(?:적|낮|작)|lowest|smallest|least|minimum", re.I)
+# 최고/최대/최저/최소 are superlatives when a particle, a copula or 치/값 follows (최고치, 최대인,
+# 최저를); before a noun they name a thing (최고 사령관, 최고사령부, 최소 단위) and ask no extreme.
+_PREFIX_END = r"(?=[치값였로를을인이의가는은]|\s*[?？.,]|\s*$|[^\s가-힣])"
+_MAX = re.compile(r"가장\s*(?:많|높|크|컸|많았|길)|최(?:대|고)" + _PREFIX_END
+                  + r"|제일\s*(?:많|높|크)|highest|largest|most|peak|maximum", re.I)
+_MIN = re.compile(r"가장\s*(?:적|낮|작|짧)|최(?:저|소)" + _PREFIX_END
+                  + r"|제일\s*(?:적|낮|작)|lowest|smallest|least|minimum", re.I)
 _RANK = re.compile(r"순서대로|순으로|순위|rank|in order", re.I)
 _SERIES_END = re.compile(
     r"(?:해|연도|년도|시기|때|시점|값|수치|얼마|곳|항목|지표|부문|분야|지역|구분|종류|달|월|분기)"
@@ -151,7 +156,9 @@ def _arith_op(q: str, years: list[int]) -> Plan | None:
     op = (Op.PERCENT if _PERCENT.search(q) else Op.RATIO if _RATIO.search(q) else
           Op.DIFFERENCE if _DIFF.search(q) else Op.TOTAL if _TOTAL.search(q) else
           Op.AVERAGE if _AVERAGE.search(q) else None)
-    if op is None or (op in (Op.TOTAL, Op.AVERAGE) and len(years) == 1):
+    # An average or total of one year, or of no years at all (``1 삭망월의 평균치``, a 합계
+    # row), is a value to look up: there is no span of years to compute it over.
+    if op is None or (op in (Op.TOTAL, Op.AVERAGE) and len(years) < 2):
         return None
     core = _core(q)
     if len(years) >= 2 and op in (Op.DIFFERENCE, Op.PERCENT, Op.RATIO):
@@ -161,10 +168,8 @@ def _arith_op(q: str, years: list[int]) -> Plan | None:
     if op in (Op.TOTAL, Op.AVERAGE):
         if len(years) == 2 and re.search(r"부터|까지|~|–|from|through", q):
             return Plan(Kind.ARITHMETIC, op, [SubQuestion(0, _ask(core), series=True, years=tuple(range(min(years), max(years) + 1)))])
-        if len(years) >= 2:
-            subs = [SubQuestion(i, _ask(core, y), label=f"{y}년", years=(y,)) for i, y in enumerate(years)]
-            return Plan(Kind.ARITHMETIC, op, subs)
-        return Plan(Kind.ARITHMETIC, op, [SubQuestion(0, _ask(core), series=True)])
+        subs = [SubQuestion(i, _ask(core, y), label=f"{y}년", years=(y,)) for i, y in enumerate(years)]
+        return Plan(Kind.ARITHMETIC, op, subs)
     return None
 
 

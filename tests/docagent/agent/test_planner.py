@@ -52,9 +52,15 @@ def test_a_request_reads_as_a_question() -> None:
     assert as_question("예산은 얼마인가?") == "예산은 얼마인가?"
 
 
-def test_a_metric_named_for_an_average_is_a_lookup() -> None:
-    plan = plan_question("은하병원의 2004년 평균 재원일수는 얼마인가?")
+@pytest.mark.parametrize("question", [
+    "은하병원의 2004년 평균 재원일수는 얼마인가?",
+    "1 삭망월의 평균치는 약 며칠인가요?",  # no span of years to average over: a value in the text
+    "표의 합계는 얼마인가?",
+])
+def test_a_metric_named_for_an_average_or_total_is_a_lookup(question: str) -> None:
+    plan = plan_question(question)
     assert (plan.kind, plan.op) == (Kind.LOOKUP, Op.NONE)
+    assert plan.subs[0].text == question
 
 
 @pytest.mark.parametrize(("question", "kind"), [
@@ -62,6 +68,10 @@ def test_a_metric_named_for_an_average_is_a_lookup() -> None:
     ("어느 해에 관광객 수가 가장 많았나?", Kind.EXTREME),
     ("관광객 수가 가장 적은 해는 몇 년도인가?", Kind.EXTREME),
     ("아시아 최대의 수송함은?", Kind.LOOKUP),
+    ("관광객 수가 최대였던 해는?", Kind.EXTREME),
+    ("관광객 수가 최고치를 기록한 해는 언제인가?", Kind.EXTREME),
+    ("헤이그가 최고사령부의 최고 사령관으로 임명된 곳은 어디인가?", Kind.LOOKUP),  # titles, not extremes
+    ("최소 단위가 정해진 곳은 어디인가?", Kind.LOOKUP),
     ("가장 높은 개연성이 있는 침몰 원인은 무엇인가?", Kind.LOOKUP),
     ("의회 총 선거로 가장 많은 의석을 획득한 정당이 내각을 구성하는 정부형태는 무엇인가?", Kind.LOOKUP),
 ])
