@@ -12,6 +12,7 @@ A conversion returns a new box; combining boxes of different spaces raises
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -101,6 +102,15 @@ class Box:
 
     def translate(self, dx: float, dy: float) -> Box:
         return Box(self.x0 + dx, self.y0 + dy, self.x1 + dx, self.y1 + dy, self.space)
+
+
+def union_of(boxes: Iterable[Box]) -> Box:
+    """The smallest box holding all of ``boxes`` (at least one, all in one space)."""
+    it = iter(boxes)
+    out = next(it)
+    for box in it:
+        out = out.union(box)
+    return out
 
 
 def centre_in(box: Box, outer: Box) -> bool:

@@ -21,7 +21,7 @@ import pymupdf
 
 from indexing.context import looks_like_caption, looks_like_heading
 from indexing.figures import Figure
-from indexing.geometry import Box, Space
+from indexing.geometry import Box, Space, union_of
 from indexing.model import Region, RegionKind
 from indexing.ocr import OcrLine
 from indexing.table_reread import repair_decimals
@@ -241,9 +241,7 @@ def scan_regions(lines: list[OcrLine], grids: list[RuledGrid], width: float, hei
         blocks = [part for block in blocks for part in split_paragraphs(block, outside)]
     for block in blocks:
         block_lines = [outside[i] for i in block]
-        box = block_lines[0].box
-        for line in block_lines[1:]:
-            box = box.union(line.box)
+        box = union_of(line.box for line in block_lines)
         kind = block_kind([cores[i] for i in block], body_height,
                           "\n".join(line.text for line in block_lines))
         regions.append(Region(kind, box, text="\n".join(line.text for line in block_lines),

@@ -30,7 +30,7 @@ import numpy as np
 import pymupdf
 from PIL import Image
 
-from indexing.geometry import Box, Space
+from indexing.geometry import Box, Space, union_of
 from indexing.model import Word
 from indexing.mosaic import locate, paste, plan
 from indexing.ocr_large import band_mosaic, find_bands, is_band_read, merge_bands, place
@@ -64,6 +64,11 @@ class OcrLine:
     words: list[Word]
     box: Box
     block: int = 0
+
+    @classmethod
+    def of(cls, words: list[Word], block: int = 0) -> OcrLine:
+        """A line of ``words`` (at least one), boxed around them."""
+        return cls(words, union_of(w.box for w in words), block)
 
     @property
     def text(self) -> str:
@@ -265,7 +270,7 @@ def build_lines(words: list[Word], block: int = 0) -> list[OcrLine]:
         if word.box.x0 - prev.box.x1 > SPLIT_GAP * height:
             segments.append([])
         segments[-1].append(word)
-    return [OcrLine(seg, _union(seg), block) for seg in segments]
+    return [OcrLine.of(seg, block) for seg in segments]
 
 
 def glue_syllable_runs(words: list[Word], height: float, min_run: int = 2) -> list[Word]:
@@ -353,8 +358,3 @@ def _glue(left: Word, right: Word) -> Word:
     return Word(left.text + right.text, left.box.union(right.box), min(confs) if confs else None)
 
 
-def _union(words: list[Word]) -> Box:
-    box = words[0].box
-    for w in words[1:]:
-        box = box.union(w.box)
-    return box

@@ -8,8 +8,8 @@ loaded):
 
 ``route`` decides per page between the text layer and OCR; ``render`` draws the page image
 (and, for a page to OCR, a gray image at OCR resolution, capped at a scan's own resolution);
-``layout`` finds regions (the layout model; the text-layer lines of a page with no image
-and no drawing; OCR lines and ruled grids on a scan);
+``layout`` finds regions (the layout model; the text-layer lines of a page of text and short
+rules only; OCR lines and ruled grids on a scan);
 ``text`` fills regions from the text layer; ``tables`` builds cell grids; ``charts`` reads
 chart and picture regions into a table of series by categories (``indexing.chart_data``: from
 the page's vector drawing, or on a scan from its labels read again and its ink), kept on the
@@ -74,7 +74,7 @@ class PipelineOptions:
     # the caller draws a page or crop from the document when one is asked for
     # (``docagent.images``), and a scan is drawn only in gray, for OCR.
     page_images: bool = True
-    # A text page with no image and no drawing is cut into regions from its text-layer lines
+    # A page of text and short rules only is cut into regions from its text-layer lines
     # (as a scan is from its OCR lines) instead of by the layout model, which costs about
     # 0.2 CPU s on every page whatever it holds.
     plain_pages_by_lines: bool = True
@@ -163,7 +163,7 @@ class _Run:
         lines = textlayer.page_lines(st.page, st.raw)
         if not lines:  # no words to group: the model, and its whole-page fallback, decide
             return []
-        regions = layout.text_layer_regions([OcrLine(ws, _union(ws)) for ws in lines],
+        regions = layout.text_layer_regions([OcrLine.of(ws) for ws in lines],
                                             rec.width, rec.height)
         if layout.fragmented(regions):
             return []
@@ -248,13 +248,6 @@ class _Run:
                 rec.image = rec.encoded = None
                 rec.failed = True
             yield rec
-
-
-def _union(words: list[Word]) -> Box:
-    box = words[0].box
-    for w in words[1:]:
-        box = box.union(w.box)
-    return box
 
 
 def _scan_crop(scan: Image.Image, dpi: float, box: Box) -> tuple[Box, Image.Image]:

@@ -21,7 +21,7 @@ import numpy as np
 import pymupdf
 from PIL import Image
 
-from indexing.geometry import Box, Space, centre_in
+from indexing.geometry import Box, Space, centre_in, union_of
 from indexing.model import Table, TableCell, Word
 from indexing.textlayer import join_words
 
@@ -121,7 +121,7 @@ def grid_from_words(words: list[Word], min_rows: int = 2, min_cols: int = 2) -> 
         for c in range(len(cols) - 1):
             inside = [w for w in row if cols[c] <= (w.box.x0 + w.box.x1) / 2 < cols[c + 1]]
             if inside:
-                cells.append(TableCell(r, c, " ".join(w.text for w in inside), _union(inside)))
+                cells.append(TableCell(r, c, " ".join(w.text for w in inside), union_of(w.box for w in inside)))
     return Table(cells, len(rows), len(cols) - 1, header_rows=1)
 
 
@@ -150,13 +150,6 @@ def _column_edges(words: list[Word], gap: float) -> list[float]:
         reach = max(reach, x1)
     edges.append(reach)
     return edges
-
-
-def _union(words: list[Word]) -> Box:
-    box = words[0].box
-    for w in words[1:]:
-        box = box.union(w.box)
-    return box
 
 
 # -- ruled tables in a scan ------------------------------------------------------------------------

@@ -161,13 +161,7 @@ def test_a_line_whose_shortest_words_match_the_line_above_continues_its_paragrap
 def _page_lines(page: pymupdf.Page) -> list[OcrLine]:
     from indexing.textlayer import page_lines
 
-    out = []
-    for words in page_lines(page):
-        box = words[0].box
-        for w in words[1:]:
-            box = box.union(w.box)
-        out.append(OcrLine(words, box))
-    return out
+    return [OcrLine.of(words) for words in page_lines(page)]
 
 
 def test_a_plain_text_page_is_cut_from_its_lines_as_the_model_cuts_it(korean_pdf, table_doc):
