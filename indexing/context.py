@@ -204,7 +204,7 @@ def _title_lines(b: Block) -> list[str]:
     takes the smaller subtitle under it too ("2003년 12월 31일 기준 ..."), and a text-layer
     region the small print above it (``MSDS번호 : ...`` over ``물질안전보건자료``)."""
     if len(b.lines) < 2:
-        return [ln for ln in b.text.splitlines() if ln.strip()]
+        return _nonblank_lines(b.text)
     big = max(size for _, size in b.lines)
     kept: list[str] = []
     for text, size in b.lines:
@@ -212,7 +212,11 @@ def _title_lines(b: Block) -> list[str]:
             kept.append(text)
         elif kept or b.ocr:  # OCR heights vary too much to skip lines on them
             break
-    return kept or [ln for ln in b.text.splitlines() if ln.strip()]
+    return kept or _nonblank_lines(b.text)
+
+
+def _nonblank_lines(text: str) -> list[str]:
+    return [ln for ln in text.splitlines() if ln.strip()]
 
 
 def _title_size(b: Block) -> float:
@@ -262,7 +266,7 @@ def _title_block(blocks: Sequence[Block]) -> int | None:
 
 def _title_like(b: Block) -> bool:
     # a text-layer region is judged by its title lines; an OCR block by all of it
-    lines = [ln for ln in b.text.splitlines() if ln.strip()] if b.ocr else _title_lines(b)
+    lines = _nonblank_lines(b.text) if b.ocr else _title_lines(b)
     text = "\n".join(lines)
     kinds = (RegionKind.TEXT, RegionKind.SECTION_HEADER, RegionKind.PAGE_HEADER)
     letters = sum(ch.isalpha() for ch in text)  # OCR specks ("x]") are no title

@@ -161,14 +161,12 @@ class _Run:
         if not (self.options.plain_pages_by_lines and layout.plain_text_page(st.page)):
             return []
         lines = textlayer.page_lines(st.page, st.raw)
+        st.words = [w for line in lines for w in line]  # the text stage's words either way
         if not lines:  # no words to group: the model, and its whole-page fallback, decide
             return []
         regions = layout.text_layer_regions([OcrLine.of(ws) for ws in lines],
                                             rec.width, rec.height)
-        if layout.fragmented(regions):
-            return []
-        st.words = [w for line in lines for w in line]
-        return regions
+        return [] if layout.fragmented(regions) else regions
 
     @staticmethod
     def _model_layout(st: _PageState) -> list:
