@@ -42,8 +42,9 @@ def analyzer() -> KoreanAnalyzer:
     return KoreanAnalyzer()
 
 
-def block_of(crop: Crop, page: Page) -> Block:
-    words = words_of(crop)
+def block_of(crop: Crop, page: Page, words: list[Word] | None = None) -> Block:
+    """``words``: the crop's ``words_of``, when the caller has them already."""
+    words = words_of(crop) if words is None else words
     kind = RegionKind(crop.kind) if crop.kind in RegionKind._value2member_map_ else RegionKind.TEXT
     exact = crop.text_source != TextSource.OCR
     lines = text_lines(words, exact) if kind in (RegionKind.TITLE, RegionKind.SECTION_HEADER,
@@ -67,12 +68,12 @@ def plan_passages(doc: Document, pages: Sequence[Page], crops: Sequence[Crop],
     """Context and passages of one document from its rows; writes nothing."""
     by_id = {p.id: p for p in pages}
     ordered = sorted(crops, key=lambda c: (by_id[c.page_id].number, c.order))
-    blocks = [block_of(c, by_id[c.page_id]) for c in ordered]
+    words = [words_of(c) for c in ordered]
+    blocks = [block_of(c, by_id[c.page_id], w) for c, w in zip(ordered, words, strict=True)]
     tables = [Table.from_dict(c.table) if c.table and c.kind == RegionKind.TABLE else None
               for c in ordered]
     ctx = link_tables(blocks, tables, document_context(blocks, filename=doc.filename,
                                                        metadata_title=doc.metadata_title))
-    words = [words_of(c) for c in ordered]
     specs = document_passages(blocks, tables, ctx, analyse or analyzer().index_terms_batch, options,
                               words)
     return Plan(ordered, ctx, specs)

@@ -189,10 +189,14 @@ def text_lines(words: Sequence[Word], exact: bool = False) -> tuple[tuple[str, f
         else:
             lines.append([w])
     if exact:
-        lines = [[w for w in line if w.box.height >= LINE_SIZE_SHARE * max(v.box.height for v in line)]
-                 for line in lines]
+        lines = [_near_largest(line) for line in lines]
     return tuple((" ".join(w.text for w in sorted(line, key=lambda w: w.box.x0)),
                   block_size([w.box.height for w in line])) for line in lines)
+
+
+def _near_largest(line: list[Word]) -> list[Word]:
+    floor = LINE_SIZE_SHARE * max(w.box.height for w in line)
+    return [w for w in line if w.box.height >= floor]
 
 
 def _title_text(b: Block) -> str:

@@ -59,8 +59,10 @@ class Box:
         return self.width <= 0 or self.height <= 0
 
     def as_list(self, ndigits: int | None = 2) -> list[float]:
-        vals = [self.x0, self.y0, self.x1, self.y1]
-        return [round(v, ndigits) for v in vals] if ndigits is not None else vals
+        if ndigits is None:
+            return [self.x0, self.y0, self.x1, self.y1]
+        # written out: ingest stores every word's box, tens of thousands for a long document
+        return [round(self.x0, ndigits), round(self.y0, ndigits), round(self.x1, ndigits), round(self.y1, ndigits)]
 
     def _same_space(self, other: Box) -> None:
         if self.space != other.space:
