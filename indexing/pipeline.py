@@ -156,17 +156,18 @@ class _Run:
         return rec
 
     def _plain_layout(self, rec: PageRecord, st: _PageState) -> list:
-        """Regions from the text-layer lines of a plain text page; none where the page is not
-        plain or its lines fall apart (formulas), for the layout model to find."""
-        if not (self.options.plain_pages_by_lines and layout.plain_text_page(st.page)):
+        """Regions from the text-layer lines (and raster pictures) of a plain page; none where
+        the page is not plain or its lines fall apart (formulas), for the layout model to find."""
+        pictures = layout.plain_page_pictures(st.page) if self.options.plain_pages_by_lines else None
+        if pictures is None:
             return []
         lines = textlayer.page_lines(st.page, st.raw)
         st.words = [w for line in lines for w in line]  # the text stage's words either way
         if not lines:  # no words to group: the model, and its whole-page fallback, decide
             return []
         regions = layout.text_layer_regions([OcrLine.of(ws) for ws in lines],
-                                            rec.width, rec.height)
-        return [] if layout.fragmented(regions) else regions
+                                            rec.width, rec.height, pictures)
+        return [] if regions is None or layout.fragmented(regions) else regions
 
     @staticmethod
     def _model_layout(st: _PageState) -> list:

@@ -15,6 +15,7 @@ from PIL import Image
 
 from indexing.geometry import Box
 from indexing.model import PageRecord
+from indexing.textlayer import image_info
 
 DEFAULT_MAX_PIXELS = 40_000_000  # about A0 at 150 dpi; an A4 page at 300 dpi is 8.7 MP
 
@@ -44,7 +45,7 @@ def scan_resolution(page: pymupdf.Page, min_cover: float = 0.8) -> float | None:
     """The DPI at which a full-page image sits on ``page`` (a scan), or None if there is none."""
     area = page.rect.width * page.rect.height
     best = None
-    for info in page.get_image_info():
+    for info in image_info(page):
         box = pymupdf.Rect(info["bbox"]) & page.rect
         if area <= 0 or box.get_area() < min_cover * area or box.width <= 0 or box.height <= 0:
             continue

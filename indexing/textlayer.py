@@ -85,13 +85,24 @@ def extract_raw(page: pymupdf.Page) -> dict:
     return page.get_text("rawdict", flags=TEXT_FLAGS)
 
 
+def image_info(page: pymupdf.Page) -> list[dict]:
+    """``page.get_image_info()``, worked out once per page object. PyMuPDF keeps its answer only
+    when the page has images: on a page without, every call builds a text page again (about
+    1 ms), and routing, layout and rendering each ask."""
+    known = getattr(page, "_image_info_cache", None)
+    if known is None:
+        known = page.get_image_info()
+        page._image_info_cache = known
+    return known
+
+
 def image_cover(page: pymupdf.Page) -> float:
     """Share of the page area covered by raster images (overlaps counted once per image)."""
     area = page.rect.width * page.rect.height
     if area <= 0:
         return 0.0
     covered = 0.0
-    for info in page.get_image_info():
+    for info in image_info(page):
         covered += (pymupdf.Rect(info["bbox"]) & page.rect).get_area()
     return min(covered / area, 1.0)
 

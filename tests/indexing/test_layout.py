@@ -217,3 +217,40 @@ def test_a_page_of_formula_scraps_is_left_to_the_model():
     scraps = [Region(RegionKind.SECTION_HEADER, Box(72, 400, 90, 410, Space.PAGE), text="∑ x")] * 4
     assert not layout.fragmented(prose)
     assert layout.fragmented(prose + scraps)
+
+
+def _page_with_image(rect: pymupdf.Rect, texts: list[tuple[float, float, str]]) -> pymupdf.Page:
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    pix = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 60, 40), 0)
+    pix.set_rect(pix.irect, (30, 90, 200))
+    page.insert_image(rect, pixmap=pix, keep_proportion=False)
+    for x, y, text in texts:
+        page.insert_text((x, y), text, fontsize=10)
+    return page
+
+
+def test_a_raster_figure_apart_from_the_text_keeps_the_page_off_the_model():
+    figure = pymupdf.Rect(100, 300, 400, 500)
+    body = [(72, 100 + 14 * i, f"Body line {i} of the first paragraph, set in ten point type.") for i in range(5)]
+    label = [(120, 320, "Label A")]
+    caption = [(72, 520, "Figure 1. A raster figure with one label on it.")]
+    page = _page_with_image(figure, body + label + caption)
+    pictures = layout.plain_page_pictures(page)
+    assert pictures is not None and len(pictures) == 1 and pictures[0].overlap_ratio(Box(*figure, Space.PAGE)) > 0.99
+    regions = layout.text_layer_regions(_page_lines(page), 595, 842, pictures)
+    picture = next(r for r in regions if r.kind == RegionKind.PICTURE)
+    assert picture.text == "Label A" and picture.box.overlap_ratio(Box(*figure, Space.PAGE)) > 0.9
+    assert any(r.text.startswith("Body line 0") and r.kind == RegionKind.TEXT for r in regions)
+    assert any(r.text.startswith("Figure 1.") for r in regions)
+    assert not layout.plain_text_page(page)  # a page of text alone it is not
+
+
+def test_text_over_an_image_or_an_image_behind_the_page_needs_the_model():
+    panel = pymupdf.Rect(60, 90, 540, 400)
+    prose = [(72, 110 + 14 * i, f"Line {i}: several words of prose printed on a tinted panel here.") for i in range(6)]
+    page = _page_with_image(panel, prose)
+    pictures = layout.plain_page_pictures(page)
+    assert pictures is not None and layout.text_layer_regions(_page_lines(page), 595, 842, pictures) is None
+    background = _page_with_image(pymupdf.Rect(0, 0, 595, 842), prose)
+    assert layout.plain_page_pictures(background) is None

@@ -91,7 +91,7 @@ def test_a_failing_page_gets_a_warning_and_the_rest_go_on(long_pdf, monkeypatch)
         return real(page)
 
     monkeypatch.setattr(layout, "detect_regions", flaky)
-    monkeypatch.setattr(layout, "plain_text_page", lambda page: False)  # every page to the model
+    monkeypatch.setattr(layout, "plain_page_pictures", lambda page: None)  # every page to the model
     pages = run(long_pdf.pdf)
     assert [bool(p.warnings) for p in pages] == [False, True, False]
     assert "layout failed: RuntimeError: model exploded" in pages[1].warnings[0]
