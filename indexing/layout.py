@@ -65,8 +65,13 @@ def regions_from_rows(rows: list, width: float, height: float) -> list[Region]:
     return regions
 
 
-def missed_pictures(page: pymupdf.Page, regions: list[Region], *, min_share: float = 0.01,
-                    max_share: float = 0.9, min_side: float = 24.0) -> list[Region]:
+# A raster image is a figure from this share of the page and this side (points) up; above
+# the largest share it is the page's background.
+PICTURE_MIN_SHARE, PICTURE_MIN_SIDE, PICTURE_MAX_SHARE = 0.01, 24.0, 0.9
+
+
+def missed_pictures(page: pymupdf.Page, regions: list[Region], *, min_share: float = PICTURE_MIN_SHARE,
+                    max_share: float = PICTURE_MAX_SHARE, min_side: float = PICTURE_MIN_SIDE) -> list[Region]:
     """Raster images the layout model left without a region, as PICTURE regions.
 
     The model was seen to skip whole figures (the scanned drawings of a patent got no region
@@ -278,11 +283,6 @@ RULE_THICKNESS = 1.5  # points: an image or drawing this thin is a rule (TeX dra
 SHORT_RULE = 0.25  # of the page width: a fraction bar or an underline; a table's rules are longer
 
 
-def plain_text_page(page: pymupdf.Page) -> bool:
-    """A page of text and short rules only (no picture, no chart, no ruled table)."""
-    return plain_page_pictures(page) == []
-
-
 def plain_page_pictures(page: pymupdf.Page) -> list[Box] | None:
     """The pictures of a page whose text-layer lines are all a layout needs: text, short rules
     and raster pictures set apart from the text. None where the page needs the layout model:
@@ -306,7 +306,6 @@ def plain_page_pictures(page: pymupdf.Page) -> list[Box] | None:
     return _merged(pictures)
 
 
-PICTURE_MIN_SHARE, PICTURE_MIN_SIDE, PICTURE_MAX_SHARE = 0.01, 24.0, 0.9  # as missed_pictures
 PICTURE_LABEL_WORDS = 30  # more words than this inside a picture: text set over an image
 
 

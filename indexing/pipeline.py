@@ -8,8 +8,8 @@ loaded):
 
 ``route`` decides per page between the text layer and OCR; ``render`` draws the page image
 (and, for a page to OCR, a gray image at OCR resolution, capped at a scan's own resolution);
-``layout`` finds regions (the layout model; the text-layer lines of a page of text and short
-rules only; OCR lines and ruled grids on a scan);
+``layout`` finds regions (the layout model; the text-layer lines of a page of text, short
+rules and raster pictures apart from the text; OCR lines and ruled grids on a scan);
 ``text`` fills regions from the text layer; ``tables`` builds cell grids; ``charts`` reads
 chart and picture regions into a table of series by categories (``indexing.chart_data``: from
 the page's vector drawing, or on a scan from its labels read again and its ink), kept on the
@@ -74,9 +74,9 @@ class PipelineOptions:
     # the caller draws a page or crop from the document when one is asked for
     # (``docagent.images``), and a scan is drawn only in gray, for OCR.
     page_images: bool = True
-    # A page of text and short rules only is cut into regions from its text-layer lines
-    # (as a scan is from its OCR lines) instead of by the layout model, which costs about
-    # 0.2 CPU s on every page whatever it holds.
+    # A page of text, short rules and raster pictures apart from the text is cut into
+    # regions from its text-layer lines (as a scan is from its OCR lines) instead of by the
+    # layout model, which costs about 0.2 CPU s on every page whatever it holds.
     plain_pages_by_lines: bool = True
 
     def __post_init__(self) -> None:

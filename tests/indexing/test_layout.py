@@ -166,8 +166,8 @@ def _page_lines(page: pymupdf.Page) -> list[OcrLine]:
 
 def test_a_plain_text_page_is_cut_from_its_lines_as_the_model_cuts_it(korean_pdf, table_doc):
     page = pymupdf.open(stream=korean_pdf.pdf, filetype="pdf")[0]
-    assert layout.plain_text_page(page)
-    assert not layout.plain_text_page(pymupdf.open(stream=table_doc.pdf, filetype="pdf")[0])
+    assert layout.plain_page_pictures(page) == []
+    assert layout.plain_page_pictures(pymupdf.open(stream=table_doc.pdf, filetype="pdf")[0]) is None
     ours = layout.text_layer_regions(_page_lines(page), page.rect.width, page.rect.height)
     model = layout.detect_regions(page)
     assert len(ours) == len(model)  # the title and four paragraphs
@@ -200,8 +200,8 @@ def test_a_short_rule_keeps_a_page_plain_and_a_table_rule_does_not():
         page.draw_line((72, 110), (72 + width, 110), width=0.5)
         return page
 
-    assert layout.plain_text_page(page_with_rule(40))  # a fraction bar, an underline
-    assert not layout.plain_text_page(page_with_rule(400))  # a table's rule
+    assert layout.plain_page_pictures(page_with_rule(40)) == []  # a fraction bar, an underline
+    assert layout.plain_page_pictures(page_with_rule(400)) is None  # a table's rule
 
 
 def test_words_set_one_by_one_join_into_their_line():
@@ -243,7 +243,7 @@ def test_a_raster_figure_apart_from_the_text_keeps_the_page_off_the_model():
     assert picture.text == "Label A" and picture.box.overlap_ratio(Box(*figure, Space.PAGE)) > 0.9
     assert any(r.text.startswith("Body line 0") and r.kind == RegionKind.TEXT for r in regions)
     assert any(r.text.startswith("Figure 1.") for r in regions)
-    assert not layout.plain_text_page(page)  # a page of text alone it is not
+    assert layout.plain_page_pictures(page) != []  # a page of text alone it is not
 
 
 def test_text_over_an_image_or_an_image_behind_the_page_needs_the_model():
