@@ -159,6 +159,8 @@ def document_context(blocks: Sequence[Block], *, filename: str,
     for i in _running_heads(blocks):
         if roles[i] == Role.BODY:
             roles[i] = Role.FURNITURE
+    for i in _implied_headings(blocks, roles):
+        roles[i] = Role.HEADING
     captions = _attach_captions(blocks, roles)
     headings = _heading_paths(blocks, roles)
     used = {h for i, path in enumerate(headings) if roles[i] == Role.BODY for h in path}
@@ -304,6 +306,47 @@ def _initial_role(i: int, b: Block, title_at: int | None) -> Role:
     if b.kind in HEADINGS and b.text.strip():
         return Role.HEADING
     return Role.BODY
+
+
+def _implied_headings(blocks: Sequence[Block], roles: list[Role]) -> list[int]:
+    """Text blocks that head the paragraph under them though nothing labels them a heading:
+    one short line that names rather than says (no sentence end, no colon, no figure),
+    followed on its page by a paragraph of prose that starts within a few line heights
+    below, no further left than the line's own indent allows, and runs at least twice as
+    wide. A bill's ``제안이유 및 주요내용`` is set at body size in another face, which
+    neither the layout model nor word heights see. (Word heights alone were tried for
+    larger type too: on the real PDFs they promoted formula scraps and paragraph numbers.)"""
+    out = []
+    for i, b in enumerate(blocks[:-1]):
+        nxt = blocks[i + 1]
+        if roles[i] != Role.BODY or roles[i + 1] != Role.BODY or b.kind != RegionKind.TEXT \
+                or nxt.kind not in (RegionKind.TEXT, RegionKind.LIST_ITEM) or nxt.page != b.page:
+            continue
+        if _names_a_section(b) and _heads(b, nxt):
+            out.append(i)
+    return out
+
+
+IMPLIED_HEADING_CHARS = 24  # an unlabelled heading is one line this short, at most
+
+
+def _names_a_section(b: Block) -> bool:
+    text = b.text.strip()
+    return (0 < len(text) <= IMPLIED_HEADING_CHARS and "\n" not in text and len(text.split()) <= 5
+            and not re.search(r"[:：\d]", text) and not looks_like_caption(text)
+            and sum(ch.isalpha() for ch in text) >= 2 and not _SAYS.search(text))
+
+
+# a sentence's end, or a clause that goes on (``상기 더미 이미지 생성부는``): no heading
+_SAYS = re.compile(r"(?:다|음|함)\.?$|[.!?,]$|[가-힣](?:은|는|을|를)$")
+IMPLIED_BODY_CHARS = 80  # the paragraph under it is prose, not a short field such as an address
+
+
+def _heads(b: Block, body: Block) -> bool:
+    h = max(b.box.height, 1.0)
+    lines = len(body.lines) if body.lines else body.text.count("\n") + 1
+    return (lines >= 2 and len(body.text) >= IMPLIED_BODY_CHARS and -0.5 * h < body.box.y0 - b.box.y1 < 3.0 * h
+            and abs(body.box.x0 - b.box.x0) < 2.0 * h and body.box.width >= 2 * b.box.width)
 
 
 def is_caption(b: Block) -> bool:

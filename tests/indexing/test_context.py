@@ -162,3 +162,38 @@ def test_an_ocr_block_is_judged_whole_and_keeps_a_small_first_line():
     body = [Block(1, K.TEXT, Box(72, 200 + 40 * i, 520, 230 + 40 * i, Space.PAGE),
                   "상수도사업소는 먹는 물을 공급한다.", 10.0, ocr=True) for i in range(3)]
     assert document_context([head, *body], filename="w.pdf").title == "2019 상수도 사업 현황"
+
+
+def bill() -> list[Block]:
+    """A bill's first pages: its title, then an unlabelled body-size heading over prose that
+    runs on to page 2, and a patent-like name over a short address."""
+    para = ("현행법은 기후위기 대응을 위해 국가 탄소중립 녹색성장 기본계획을 수립ㆍ시행하도록 하고\n"
+            "탄소중립 녹색성장위원회를 두도록 하고 있음. 그리고 모든 국민의 민주적 참여를 보장함.")
+    return [
+        block(1, K.TEXT, 80, "기후위기 대응을 위한 탄소중립ㆍ녹색성장 기본법 일부개정법률안", size=16.0),
+        block(1, K.TEXT, 345, "제안이유 및 주요내용", size=14.0, x0=75.0, x1=221.0, height=17.0),
+        block(1, K.TEXT, 386, para, size=14.0, x0=71.0, x1=524.0, height=370.0),
+        block(2, K.TEXT, 80, para, size=14.0, x0=71.0, x1=524.0, height=80.0),
+    ]
+
+
+def test_a_short_line_over_a_paragraph_heads_it_though_nothing_labels_it():
+    ctx = document_context(bill(), filename="bill.pdf")
+    assert ctx.roles[1] == Role.HEADING
+    assert ctx.contexts[2].headings == ("제안이유 및 주요내용",)
+    assert ctx.contexts[3].headings == ("제안이유 및 주요내용",)  # the section goes on over the page
+
+
+def test_a_line_that_says_something_or_heads_a_short_field_is_no_heading():
+    para = bill()[2].text
+    for line in ("상기 더미 이미지 생성부는", "발의연월일 : 2023. 11. 9.", "정비하고자 함.", "표 1. 주요 지표"):
+        blocks = bill()
+        blocks[1] = block(1, K.TEXT, 345, line, size=14.0, x0=75.0, x1=221.0, height=17.0)
+        assert document_context(blocks, filename="bill.pdf").roles[1] != Role.HEADING, line
+    address = [block(1, K.TEXT, 80, "주식회사 한글과컴퓨터", x0=330.0, x1=423.0, height=8.0),
+               block(1, K.TEXT, 92, "경기도 성남시 분당구 대왕판교로644번길 49,\n10층(삼평동, 한컴타워)",
+                     x0=330.0, x1=531.0, height=20.0)]
+    assert document_context(address, filename="patent.pdf").roles[0] == Role.BODY
+    apart = bill()
+    apart[2] = block(1, K.TEXT, 600, para, size=14.0, x0=71.0, x1=524.0, height=150.0)  # far below
+    assert document_context(apart, filename="bill.pdf").roles[1] != Role.HEADING
