@@ -16,6 +16,7 @@ from docagent.agent.planner import plan_question
 from docagent.agent.prompts import accept_prose, parse_plan, plan_prompt, prose_prompt
 from docagent.agent.reading import propose, read_series
 from docagent.agent.retriever import Retriever
+from docagent.agent.sections import read_section
 from docagent.agent.state import AgentState, Kind, Op, Reading, Step, SubQuestion
 from docagent.agent.synthesis import synthesize
 from docagent.agent.verify import check, document_texts
@@ -99,6 +100,9 @@ class Nodes:
                 model = _safe_propose(self.backend, sub, cands[:budget])
                 calls += min(len(cands), budget)
             proposals[sub.id] = model + propose(self.rules, sub, cands)
+            section = read_section(sub, cands)  # last: only where no span of a crop holds
+            if section is not None:
+                proposals[sub.id].append(section)
         summary = "; ".join(f"[{i}] " + (repr(ps[0].text) if ps else "nothing") for i, ps in proposals.items())
         return {"proposals": proposals, "calls": calls, "steps": [Step("read", summary, {})]}
 

@@ -111,6 +111,8 @@ def proper_nouns(text: str) -> list[str]:
     names = {e[:-1] if len(e) > 2 and e.endswith("의") else e for e in q.entities if not e.isdigit()}
     names = {n for n in names if n not in _GENERIC and not n.startswith(_ASKING)}
     m = _LEADING_OWNER.match(text)
+    if m and text[:m.start(1)].split()[-1:] in (["이"], ["본"], ["해당"], ["그"], ["동"]):
+        m = None  # "이 법안의 제안 이유": the document asked about, which names no one
     if m and not _YEAR.match(m.group(1)) and m.group(1) not in _GENERIC and not m.group(1).startswith(_ASKING) \
             and not m.group(1).endswith(("년", "월", "일")):
         names.add(m.group(1))  # "가공학교의 ...": whose value is asked, even when Kiwi does not tag it

@@ -20,6 +20,12 @@ def test_question_words_are_no_names():
     assert proper_nouns("ESP는 무엇의 약자인가?") == []
 
 
+def test_the_document_a_demonstrative_points_at_is_no_name():
+    assert "법안" not in proper_nouns("이 법안의 제안 이유는?")
+    assert "보고서" not in proper_nouns("본 보고서의 작성 목적은?")
+    assert "한빛전자" in proper_nouns("2023년 한빛전자의 매출액은?")
+
+
 def test_a_name_is_found_in_any_case_and_without_a_particle_left_on_it():
     assert _named("jtbc", "JTBC는2011년개국하였다")
     assert _named("송요찬이", "송요찬은일본군하사관출신이다")
