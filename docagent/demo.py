@@ -11,7 +11,8 @@ only the title on page 1 names the city. One question of each kind (paragraph, t
 change between two years, chart value) is asked, and the demo shows that the top result is on
 the right report's right page, with the matching table row and the title it was found by.
 
-Last, the agent answers: table lookups and arithmetic over the sample financial table, and one
+Last, the agent answers: table lookups and arithmetic over the sample financial table, why the
+real bill was proposed (the text under its heading), and one
 question of every kind over the yearbooks (paragraph, table, two-step, chart, comparison
 across reports, a series' extreme, yes/no, and one it must refuse), each with its reasoning,
 citations and the cited boxes drawn (``docagent.demo_answers``).
@@ -115,12 +116,12 @@ def main() -> int:
 
 
 def answers_demo(settings: Settings) -> int:
-    from docagent.demo_answers import SAMPLE_QUESTIONS, show, template_questions
+    from docagent.demo_answers import sample_questions, show, template_questions
     from vlm.synth.agent_questions import agent_questions
     from vlm.synth.collections import template_collection
 
     print("\nanswers (docagent ask) over the sample documents")
-    asked = [show(settings, COLLECTION, q, a, f"sample-{i}") for i, (q, a) in enumerate(SAMPLE_QUESTIONS)]
+    asked = [show(settings, COLLECTION, q, a, f"sample-{i}") for i, (q, a) in enumerate(sample_questions(SHARED))]
     reports = template_collection("city_yearbook", n_documents=12, seed=1)
     print(f"\nanswers over the {len(reports.documents)} city yearbooks")
     pairs = template_questions(reports, agent_questions(reports, per_kind=1, seed=1))

@@ -21,6 +21,15 @@ SAMPLE_QUESTIONS = [
     ("2021년 대비 2023년 매출액 증가율은?", "22.8%"),
     ("2030년 매출액은 얼마인가?", None),
 ]
+# (question, expected answer text, file it needs) over the real PDFs of the shared data
+REAL_QUESTIONS = [
+    ("이 법안의 제안 이유는?", "현행법은 기후위기 대응을 위해", "bill-2125318.pdf"),
+]
+
+
+def sample_questions(real_pdfs: Path) -> list[tuple[str, str | None]]:
+    """The sample questions, with those over the real PDFs found in ``real_pdfs``."""
+    return SAMPLE_QUESTIONS + [(q, a) for q, a, needs in REAL_QUESTIONS if (real_pdfs / needs).exists()]
 
 
 def draw_citations(settings: Settings, answer: Answer, out: Path, name: str) -> list[Path]:

@@ -20,8 +20,8 @@ from pathlib import Path
 import httpx
 from PIL import Image, ImageDraw
 
-from docagent.demo import QUERIES, sample_documents
-from docagent.demo_answers import SAMPLE_QUESTIONS, _same, template_questions
+from docagent.demo import QUERIES, SHARED, sample_documents
+from docagent.demo_answers import _same, sample_questions, template_questions
 from docagent.processes import Proc, create_key, free_port, wait_ready
 from docagent.settings import Settings, get_settings
 
@@ -154,7 +154,7 @@ def main() -> int:
         upload(http, yearbooks, [(d.filename, d.pdf) for d in reports.documents])
         out = settings.home / "demo-answers"
         print("\nanswers (POST /v1/collections/{id}/query) over the sample documents")
-        asked = [ask(http, samples, q, a, out, f"sample-{i}") for i, (q, a) in enumerate(SAMPLE_QUESTIONS)]
+        asked = [ask(http, samples, q, a, out, f"sample-{i}") for i, (q, a) in enumerate(sample_questions(SHARED))]
         print("\nanswers over the yearbooks: document, table, two-step, chart, comparison, extreme, yes/no, refusal")
         pairs = template_questions(reports, agent_questions(reports, per_kind=1, seed=1))
         asked += [ask(http, yearbooks, q, a, out, f"yearbook-{i}") for i, (q, a) in enumerate(pairs)]
