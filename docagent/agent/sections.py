@@ -42,7 +42,7 @@ def read_section(sub: SubQuestion, candidates: list[Candidate]) -> Reading | Non
     text = opening(first.crop.text)
     heading = _heading(first)
     return Reading(sub.id, text, [], [citation(first, first.box, first.crop.text)], first.crop_id,
-                   "section.heading", False, f"the text under 「{heading}」")
+                   "section.heading", False, f"「{heading}」 아래의 본문")
 
 
 def _heading(c: Candidate) -> str:

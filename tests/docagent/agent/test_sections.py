@@ -35,6 +35,7 @@ def test_the_section_a_question_names_is_answered_from_its_first_crop_with_its_b
     assert answer.answer.startswith("현행법은 탄소중립기본계획을")
     cite = answer.citations[0]
     assert (cite.page, cite.bbox) == (1, [71.0, 388.0, 524.0, 508.0])  # the section's start, whole
+    assert "「제안이유 및 주요내용」 아래의 본문" in answer.reasoning  # the reasoning says where it is from
 
 
 def test_a_heading_must_hold_the_asked_noun_and_another_word_of_the_question():
