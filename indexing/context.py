@@ -45,7 +45,9 @@ _CAPTION = re.compile(
     r"\s*[0-9０-９IVXⅠ-Ⅻ]", re.IGNORECASE)
 # a section number, not a year ("2019 상수도 사업 현황" is a title)
 _NUMBERING = re.compile(r"^\s*(\d{1,3}(?:\.\d+)*)[.)]?\s")
-_HEADING_NUMBER = re.compile(r"^\s*(\d+(\.\d+)*\.?|[가-하]\.|[IVXⅠ-Ⅻ]+\.|제\s*\d+\s*[장절관])\s+\S")
+# how a section is numbered: 3., 1.2, 가., IV., 제2장
+SECTION_NUMBER = r"\d+(?:\.\d+)*\.?|[가-하]\.|[IVXⅠ-Ⅻ]+\.|제\s*\d+\s*[장절관]"
+_HEADING_NUMBER = re.compile(rf"^\s*(?:{SECTION_NUMBER})\s+\S")
 HEADING_MAX_CHARS = 40
 _JUNK_META = re.compile(r"^(untitled|제목 ?없음|microsoft word - .*|document\d*)$", re.IGNORECASE)
 

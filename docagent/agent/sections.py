@@ -14,6 +14,7 @@ import re
 from docagent.agent.evidence import CHART_KINDS, Candidate
 from docagent.agent.reading import citation
 from docagent.agent.state import Reading, SubQuestion
+from indexing.context import SECTION_NUMBER
 from vlm.extractive.morph import split_sentences
 from vlm.extractive.question import AnswerType, analyse_question
 
@@ -21,7 +22,7 @@ from vlm.extractive.question import AnswerType, analyse_question
 SECTION_TYPES = frozenset({AnswerType.REASON, AnswerType.SPAN})
 OPENING_CHARS = 80  # the answer is the section's first sentences, this long at least
 MIN_PROSE_CHARS = 30  # a shorter crop is a label inside the section (``가. 눈에 들어갔을 때``)
-_NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)*\.?|[가-하]\.|[IVXⅠ-Ⅻ]+\.|\(\d+\))\s*")
+_NUMBERING = re.compile(rf"^\s*(?:{SECTION_NUMBER}|\(\d+\))\s*")  # and a patent's (57)
 
 
 def read_section(sub: SubQuestion, candidates: list[Candidate]) -> Reading | None:
@@ -35,14 +36,13 @@ def read_section(sub: SubQuestion, candidates: list[Candidate]) -> Reading | Non
     if not under:
         return None
     best = min(under, key=lambda c: c.rank)
+    heading = _heading(best)
     same = [c for c in under if c.result["document_id"] == best.result["document_id"]
-            and _heading(c) == _heading(best)]
+            and _heading(c) == heading]
     prose = [c for c in same if len(c.crop.text.strip()) >= MIN_PROSE_CHARS] or same
     first = min(prose, key=lambda c: (int(c.result["page"]), float(c.result["bbox"][1])))
-    text = opening(first.crop.text)
-    heading = _heading(first)
-    return Reading(sub.id, text, [], [citation(first, first.box, first.crop.text)], first.crop_id,
-                   "section.heading", False, f"「{heading}」 아래의 본문")
+    return Reading(sub.id, opening(first.crop.text), [], [citation(first, first.box, first.crop.text)],
+                   first.crop_id, "section.heading", False, f"「{heading}」 아래의 본문")
 
 
 def _heading(c: Candidate) -> str:

@@ -21,6 +21,7 @@ MARGIN_PT = 3.0
 _LEADING_OWNER = re.compile(r"^\s*(?:\S+\s+){0,2}?([가-힣A-Za-z][가-힣A-Za-z0-9]{1,30})의\s")
 _NAME_WORD = re.compile(r"[가-힣A-Za-z]{2,30}")
 _DATING = frozenset({"기준", "현재", "당시", "연말", "말"})  # 2001년 기준: when, not whose
+_POINTING = frozenset({"이", "본", "해당", "그", "동"})  # 이 법안의, 본 보고서의: the document itself
 _GENERIC = frozenset({"사람", "상대", "인물", "그림", "표", "차트", "그래프", "문서", "보고서", "회사", "기업", "도시",
                       "나라", "국가", "학교", "병원", "펀드", "제품", "이름", "당시", "이후", "이전", "최초", "처음",
                       # question words: "누구의 보수당", "무엇의 약자" name nobody
@@ -111,7 +112,7 @@ def proper_nouns(text: str) -> list[str]:
     names = {e[:-1] if len(e) > 2 and e.endswith("의") else e for e in q.entities if not e.isdigit()}
     names = {n for n in names if n not in _GENERIC and not n.startswith(_ASKING)}
     m = _LEADING_OWNER.match(text)
-    if m and text[:m.start(1)].split()[-1:] in (["이"], ["본"], ["해당"], ["그"], ["동"]):
+    if m and set(text[:m.start(1)].split()[-1:]) & _POINTING:
         m = None  # "이 법안의 제안 이유": the document asked about, which names no one
     if m and not _YEAR.match(m.group(1)) and m.group(1) not in _GENERIC and not m.group(1).startswith(_ASKING) \
             and not m.group(1).endswith(("년", "월", "일")):
