@@ -1,4 +1,6 @@
-"""OCR accuracy and Tesseract CPU time: one ``kor+eng`` pass, one ``kor`` pass, and two passes.
+"""OCR accuracy and Tesseract CPU time: one ``kor+eng`` pass, one ``kor`` pass, and two passes,
+each through the ``tesseract`` program; then the two passes (the default) in this process
+through tesserocr (``indexing.tesseract``), the engine ingest uses where it is installed.
 
 Every page of the four real Korean PDFs is rendered in gray at ``--dpi`` and read by each
 method; the page's own text layer is the reference (pages whose text layer is empty are
@@ -6,7 +8,8 @@ skipped). Scores ignore reading order: F1 of whitespace tokens and of character 
 (whitespace removed), both as multisets, and the recall of the reference tokens that hold an
 ASCII letter (Latin) and of those that hold a Hangul syllable, summed over pages. CPU is the
 user + system time of the Tesseract child processes (``RUSAGE_CHILDREN``), not wall time,
-because the machine is shared.
+because the machine is shared; for the in-process engine it is this process's own CPU time
+(with the Python around the calls, which the program rows do not count).
 
     .venv/bin/python -m bench.ocr_accuracy [--dpi 200] [--json]
 """
@@ -24,9 +27,11 @@ from collections import Counter
 from bench.common import SHARED_DATA, machine, table, write_json
 from bench.ingest_throughput import PDFS
 
-# (label, languages, single pass); the first is the baseline
-METHODS = [("kor+eng, one pass", "kor+eng", True), ("kor, one pass", "kor", True),
-           ("kor, then eng (two passes)", "kor+eng", False)]
+# (label, languages, single pass, Tesseract engine); the first is the baseline
+METHODS = [("kor+eng, one pass", "kor+eng", True, "program"),
+           ("kor, one pass", "kor", True, "program"),
+           ("kor, then eng (two passes)", "kor+eng", False, "program"),
+           ("two passes, in process", "kor+eng", False, "library")]
 LATIN = re.compile(r"[A-Za-z]")
 HANGUL = re.compile("[\uac00-\ud7a3]")
 
@@ -57,13 +62,16 @@ def f1(matched: int, hyp: int, ref: int) -> float:
     return 2 * matched / (hyp + ref) if hyp + ref else 0.0
 
 
-def read_page(image, dpi: float, languages: str, single_pass: bool) -> tuple[str, float]:
+def read_page(image, dpi: float, languages: str, single_pass: bool, engine: str) -> tuple[str, float]:
     """(text, Tesseract CPU seconds) of one method on one page."""
     from indexing.ocr import ocr_image
+    from indexing.tesseract import engine_in_use
 
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    text = ocr_image(image, dpi, languages=languages, single_pass=single_pass).text
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    who = resource.RUSAGE_SELF if engine == "library" else resource.RUSAGE_CHILDREN
+    before = resource.getrusage(who)
+    with engine_in_use(engine):
+        text = ocr_image(image, dpi, languages=languages, single_pass=single_pass).text
+    after = resource.getrusage(who)
     return text, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
@@ -82,15 +90,15 @@ def pages(dpi: int):
 
 
 def run(dpi: int) -> dict:
-    cpu = {label: 0.0 for label, _, _ in METHODS}
-    counts: dict[str, dict[str, list[int]]] = {label: {} for label, _, _ in METHODS}
+    cpu = {m[0]: 0.0 for m in METHODS}
+    counts: dict[str, dict[str, list[int]]] = {m[0]: {} for m in METHODS}
     per_doc: dict[str, dict[str, float]] = {}
     n = 0
     for name, image, used, ref in pages(dpi):
         n += 1
         doc = per_doc.setdefault(name, dict.fromkeys(cpu, 0.0))
-        for label, languages, single in METHODS:
-            text, seconds = read_page(image, used, languages, single)
+        for label, languages, single, engine in METHODS:
+            text, seconds = read_page(image, used, languages, single, engine)
             cpu[label] += seconds
             doc[label] += seconds
             for key, vals in page_counts(text, ref).items():
@@ -114,8 +122,10 @@ def report(out: dict) -> str:
     base = methods[METHODS[0][0]]
     keys = ["tesseract_cpu_s", "token_f1", "bigram_f1", "latin_recall", "hangul_recall"]
     rows = [[label, *(m[k] for k in keys)] for label, m in methods.items()]
-    new = methods[METHODS[-1][0]]
-    rows.append(["two passes / kor+eng", *(f"{new[k] / base[k]:.2f}x" if base[k] else "-" for k in keys)])
+    two, inproc = methods[METHODS[2][0]], methods[METHODS[3][0]]
+    for label, new, old in (("two passes / kor+eng", two, base),
+                            ("in process / two passes, program", inproc, two)):
+        rows.append([label, *(f"{new[k] / old[k]:.2f}x" if old[k] else "-" for k in keys)])
     head = ["method", "Tesseract CPU s", "token F1", "bigram F1", "Latin-token recall", "Hangul-token recall"]
     return table(head, rows)
 

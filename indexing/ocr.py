@@ -19,10 +19,6 @@ into one word, and a line is cut where a gap is wide enough to be a column or ce
 
 from __future__ import annotations
 
-import io
-import os
-import shutil
-import subprocess
 from dataclasses import dataclass, field, replace
 from statistics import median
 
@@ -30,15 +26,15 @@ import numpy as np
 import pymupdf
 from PIL import Image
 
+from indexing import tesseract
 from indexing.geometry import Box, Space, union_of
 from indexing.model import Word
 from indexing.mosaic import locate, paste, plan
 from indexing.ocr_large import band_mosaic, find_bands, is_band_read, merge_bands, place
 from indexing.ocr_segments import INK_LEVEL, SPLIT_GAP, Read, find_segments, merge
 from indexing.render import render_page
+from indexing.tesseract import OcrUnavailableError  # noqa: F401  (callers import it from here)
 
-TESSERACT = "tesseract"
-TIMEOUT_S = 300
 DEFAULT_LANGUAGES = "kor+eng"
 PRIMARY = "kor"  # read alone first; the other languages re-read only what has no Hangul
 # One block for the mosaic too: psm 4 lost 4 points of Latin-token recall, and one psm 7 call
@@ -106,20 +102,8 @@ class OcrResult:
         return "\n".join(line.text for line in self.lines)
 
 
-class OcrUnavailableError(RuntimeError):
-    """Tesseract or a requested language is not installed (a deployment defect, not bad input)."""
-
-
 def tesseract_available(languages: str = DEFAULT_LANGUAGES) -> bool:
-    exe = shutil.which(TESSERACT)
-    if exe is None:
-        return False
-    try:
-        out = subprocess.run([exe, "--list-langs"], capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.SubprocessError):
-        return False
-    installed = {line.strip() for line in out.stdout.splitlines()[1:]}
-    return all(lang in installed for lang in languages.split("+"))
+    return tesseract.available(languages)
 
 
 def ocr_page(page: pymupdf.Page, dpi: float = DEFAULT_DPI, languages: str = DEFAULT_LANGUAGES,
@@ -224,32 +208,9 @@ def reread_latin(image: Image.Image, dpi: float, reads: list[Read], languages: s
 
 def run_tesseract(image: Image.Image, dpi: float, *, languages: str = DEFAULT_LANGUAGES,
                   psm: int = DEFAULT_PSM, threads: int = 1) -> list[dict[str, str]]:
-    """Tesseract's TSV rows for ``image``, fed through a pipe (no temporary files).
-
-    ``threads`` caps Tesseract's OpenMP threads. One is the right default: on a busy machine
-    its spinning threads were seen to make a page three times slower, and pages are
-    parallelised a level up instead.
-    """
-    exe = shutil.which(TESSERACT)
-    if exe is None:
-        raise OcrUnavailableError("tesseract is not installed (apt-get install tesseract-ocr-kor)")
-    buf = io.BytesIO()
-    image.convert("L").save(buf, format="PPM")  # uncompressed: cheaper than PNG to hand over
-    cmd = [exe, "-", "-", "-l", languages, "--psm", str(psm), "--dpi", str(round(dpi)), "tsv"]
-    env = dict(os.environ, OMP_THREAD_LIMIT=str(threads))
-    try:
-        done = subprocess.run(cmd, input=buf.getvalue(), capture_output=True, env=env,
-                              timeout=TIMEOUT_S, check=False)
-    except subprocess.TimeoutExpired as exc:
-        raise OcrUnavailableError(f"tesseract took longer than {TIMEOUT_S} s") from exc
-    if done.returncode != 0:
-        msg = done.stderr.decode("utf-8", "replace").strip()[-300:]
-        raise OcrUnavailableError(f"tesseract failed ({languages}): {msg}")
-    rows = done.stdout.decode("utf-8", "replace").splitlines()
-    if not rows:
-        return []
-    header = rows[0].split("\t")
-    return [dict(zip(header, r.split("\t"), strict=False)) for r in rows[1:] if r]
+    """Tesseract's TSV rows for ``image`` (:mod:`indexing.tesseract`: in this process where
+    tesserocr is installed, else the ``tesseract`` program)."""
+    return tesseract.run_tesseract(image, dpi, languages=languages, psm=psm, threads=threads)
 
 
 def build_lines(words: list[Word], block: int = 0) -> list[OcrLine]:
