@@ -8,6 +8,7 @@ from docagent.agent.nodes import Limits, Nodes
 from docagent.agent.state import Kind, Op
 from indexing.geometry import Box
 from indexing.model import Table, TableCell
+from tests.docagent.agent.node_helpers import FakeRetriever, run_until_verify
 from vlm.backends.extractive import ExtractiveBackend
 
 GRID = [["구분", "2021년", "2022년", "2023년"], ["매출액(억 원)", "2,810", "3,067", "3,450"],
@@ -32,25 +33,6 @@ def _candidate(rank: int = 0, title: str = "한빛전자 2023 사업보고서", 
     return Candidate(result, ci, f"{title} 3. 재무", rank)
 
 
-class FakeRetriever:
-    def __init__(self, candidates: list[Candidate]) -> None:
-        self.candidates = candidates
-        self.queries: list[tuple[str, int]] = []
-
-    def retrieve(self, query: str, k: int) -> list[Candidate]:
-        self.queries.append((query, k))
-        return self.candidates[:k]
-
-
-def _run_until_verify(nodes: Nodes, question: str) -> dict:
-    state: dict = {"question": question, "k": 3, "steps": []}
-    for node in (nodes.plan, nodes.retrieve, nodes.read, nodes.verify):
-        update = node(state)
-        steps = state["steps"] + update.pop("steps")
-        state.update(update, steps=steps)
-    return state
-
-
 def test_plan_records_a_step_and_starts_the_counters() -> None:
     nodes = Nodes(FakeRetriever([]), ExtractiveBackend())
     update = nodes.plan({"question": "한빛전자의 2021년 대비 2023년 영업이익 증가폭은?"})
@@ -68,7 +50,7 @@ def test_retrieve_searches_each_open_sub_question() -> None:
 
 def test_read_and_verify_find_both_cells_with_their_boxes() -> None:
     nodes = Nodes(FakeRetriever([_candidate()]), ExtractiveBackend())
-    state = _run_until_verify(nodes, "한빛전자의 2021년 대비 2023년 영업이익 증가폭은?")
+    state = run_until_verify(nodes, "한빛전자의 2021년 대비 2023년 영업이익 증가폭은?")
     readings = state["readings"]
     assert [readings[i].text for i in (0, 1)] == ["412", "521"] and all(r.supported for r in readings.values())
     box = readings[1].citations[0].bbox  # the 2023 cell of the 영업이익 row
@@ -80,7 +62,7 @@ def test_read_and_verify_find_both_cells_with_their_boxes() -> None:
 
 def test_verify_rejects_a_value_not_in_the_crop_and_the_router_goes_round_again() -> None:
     nodes = Nodes(FakeRetriever([_candidate()]), ExtractiveBackend(), Limits(k=3, rounds=2))
-    state = _run_until_verify(nodes, "한빛전자의 2023년 영업이익은?")
+    state = run_until_verify(nodes, "한빛전자의 2023년 영업이익은?")
     reading = state["readings"][0]
     reading.supported = False
     reading.values[0] = reading.values[0].__class__("999", reading.values[0].number, "억 원")
@@ -97,7 +79,7 @@ def test_verify_rejects_a_value_not_in_the_crop_and_the_router_goes_round_again(
 
 def test_a_name_the_crop_and_its_title_lack_is_not_supported() -> None:
     nodes = Nodes(FakeRetriever([_candidate(title="새솔제약 2023 사업보고서")]), ExtractiveBackend())
-    state = _run_until_verify(nodes, "한빛전자의 2023년 영업이익은?")
+    state = run_until_verify(nodes, "한빛전자의 2023년 영업이익은?")
     assert not state["readings"][0].supported
     answer = nodes.synthesize(state)["answer"]
     assert not answer.answerable and not answer.citations and answer.reason
@@ -105,13 +87,13 @@ def test_a_name_the_crop_and_its_title_lack_is_not_supported() -> None:
 
 def test_a_year_the_table_lacks_is_not_supported() -> None:
     nodes = Nodes(FakeRetriever([_candidate()]), ExtractiveBackend())
-    state = _run_until_verify(nodes, "한빛전자의 2019년 영업이익은?")
+    state = run_until_verify(nodes, "한빛전자의 2019년 영업이익은?")
     assert not state["readings"][0].supported
 
 
 def test_series_questions_read_the_whole_row() -> None:
     nodes = Nodes(FakeRetriever([_candidate()]), ExtractiveBackend())
-    state = _run_until_verify(nodes, "한빛전자의 매출액이 가장 많았던 해는?")
+    state = run_until_verify(nodes, "한빛전자의 매출액이 가장 많았던 해는?")
     reading = state["readings"][0]
     assert [v.label for v in reading.values] == ["2021년", "2022년", "2023년"] and len(reading.citations) == 3
     assert nodes.synthesize(state)["answer"].answer.startswith("2023년 (3,450억 원)")
@@ -120,7 +102,7 @@ def test_series_questions_read_the_whole_row() -> None:
 def test_a_paragraph_fact_is_read_with_its_unit() -> None:
     text = "당사의 2023년 연구개발비는 1,377억 원으로 전년보다 늘었다."
     nodes = Nodes(FakeRetriever([_candidate(text=text)]), ExtractiveBackend())
-    state = _run_until_verify(nodes, "한빛전자의 2023년 연구개발비는 얼마인가?")
+    state = run_until_verify(nodes, "한빛전자의 2023년 연구개발비는 얼마인가?")
     answer = nodes.synthesize(state)["answer"]
     assert answer.answerable and answer.answer.startswith("1,377억 원")
 
@@ -130,7 +112,7 @@ def test_the_row_of_the_asked_year_beats_a_paragraph_that_only_its_title_dates()
     table = _candidate(rank=1, table=_table([["구분", "2022년", "2023년"], ["임직원 수(명)", "7,120", "7,413"]]))
     paragraph = _candidate(rank=0, text="다음 표는 최근 5개 연도의 임직원 수를 나타낸 것이다.", crop_id="8")
     nodes = Nodes(FakeRetriever([paragraph, table]), ExtractiveBackend())
-    answer = nodes.synthesize(_run_until_verify(nodes, "한빛전자의 2023년 임직원 수는?"))["answer"]
+    answer = nodes.synthesize(run_until_verify(nodes, "한빛전자의 2023년 임직원 수는?"))["answer"]
     assert answer.answerable and answer.answer.startswith("7,413"), answer
     assert answer.citations[0].crop_id == "7"
 
@@ -164,7 +146,7 @@ def test_a_name_the_title_holds_is_left_out_of_the_crops_question_whole() -> Non
     nodes = Nodes(FakeRetriever([_candidate(rank=0, title="2025년도 윤슬 도서관 운영 실적", text=plan),
                                  _candidate(rank=1, title="2025년도 윤슬 도서관 운영 실적", text=intro,
                                             crop_id="8")]), ExtractiveBackend())
-    answer = nodes.synthesize(_run_until_verify(nodes, "윤슬 도서관의 열람 좌석을 알려 주세요."))["answer"]
+    answer = nodes.synthesize(run_until_verify(nodes, "윤슬 도서관의 열람 좌석을 알려 주세요."))["answer"]
     assert answer.answerable and answer.answer.startswith("53"), answer
 
 
@@ -181,10 +163,10 @@ def test_a_name_written_in_another_retrieved_crop_of_the_document_is_named() -> 
     other = _candidate(rank=1, title="서해 교전", text="북한 경비정이 북방한계선을 넘었다.", crop_id="2")
     question = "북한과의 교전 후 침몰한 해군 고속정은?"
     nodes = Nodes(FakeRetriever([_document_of(answer, "a"), _document_of(other, "a")]), ExtractiveBackend())
-    reading = _run_until_verify(nodes, question)["readings"][0]
+    reading = run_until_verify(nodes, question)["readings"][0]
     assert reading.supported and reading.text and reading.crop_id == "1"
     nodes = Nodes(FakeRetriever([_document_of(answer, "a"), _document_of(other, "b")]), ExtractiveBackend())
-    reading = _run_until_verify(nodes, question)["readings"][0]
+    reading = run_until_verify(nodes, question)["readings"][0]
     assert not reading.supported and "북한 is not named" in reading.note
 
 
@@ -194,6 +176,6 @@ def test_a_column_without_a_unit_does_not_take_another_column_s() -> None:
     c = _candidate(table=_table(grid))
     c.crop.text = "\n".join(" | ".join(r) for r in grid)
     nodes = Nodes(FakeRetriever([c]), ExtractiveBackend())
-    state = _run_until_verify(nodes, "한빛전자의 2005년 고장정지 건수는?")
+    state = run_until_verify(nodes, "한빛전자의 2005년 고장정지 건수는?")
     (value,) = state["readings"][0].values
     assert value.text == "18" and value.unit == ""

@@ -7,7 +7,7 @@ from docagent.agent.evidence import Candidate, crop_input
 from docagent.agent.nodes import Nodes
 from docagent.agent.sections import opening, read_section
 from docagent.agent.state import SubQuestion
-from tests.docagent.agent.test_nodes import FakeRetriever, _run_until_verify
+from tests.docagent.agent.node_helpers import FakeRetriever, run_until_verify
 from vlm.backends.extractive import ExtractiveBackend
 
 REASON = ("현행법은 탄소중립기본계획을 수립ㆍ시행하도록 하고, 탄소중립위원회를 두도록 하고 있음. "
@@ -29,7 +29,7 @@ def test_the_section_a_question_names_is_answered_from_its_first_crop_with_its_b
              _crop(REASON, 2, 80, "제안이유 및 주요내용", 1, "7"),
              _crop(REASON, 1, 388, "제안이유 및 주요내용", 2, "4")]
     nodes = Nodes(FakeRetriever(cands), ExtractiveBackend())
-    state = _run_until_verify(nodes, "이 법안의 제안 이유는?")
+    state = run_until_verify(nodes, "이 법안의 제안 이유는?")
     answer = nodes.synthesize(state)["answer"]
     assert answer.answerable
     assert answer.answer.startswith("현행법은 탄소중립기본계획을")
