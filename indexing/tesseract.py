@@ -12,6 +12,7 @@ models are the system's (``TESSDATA_PREFIX``, else where the ``tesseract`` progr
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import functools
 import io
 import os
@@ -33,6 +34,7 @@ TSV_COLUMNS = ("level", "page_num", "block_num", "par_num", "line_num", "word_nu
 _KNOWN_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata",
                "/usr/share/tessdata", "/usr/local/share/tessdata", "/opt/homebrew/share/tessdata")
 _LIST_HEADER = re.compile(r'"([^"]+)"')
+L_SEVERITY_NONE = 6  # leptonica's level above every message
 ENGINES = ("auto", "library", "program")
 # "library" (tesserocr), "program" (the executable) or "auto", the library where installed;
 # set through ``engine_in_use`` (benchmarks compare the two)
@@ -130,16 +132,34 @@ def _engine(languages: str) -> Any:
     if api is None:
         import tesserocr
 
+        _quiet_leptonica()
         path = tessdata_dir()
         if path is None:
             raise OcrUnavailableError("no Tesseract models found (apt-get install tesseract-ocr-kor, "
                                       "or set TESSDATA_PREFIX)")
         try:
-            api = tesserocr.PyTessBaseAPI(path=path, lang=languages, oem=tesserocr.OEM.LSTM_ONLY)
+            api = tesserocr.PyTessBaseAPI(path=path, lang=languages, oem=tesserocr.OEM.LSTM_ONLY,
+                                          variables={"debug_file": os.devnull})
         except RuntimeError as exc:
             raise OcrUnavailableError(f"tesseract cannot load {languages!r} from {path}") from exc
         _ENGINES.by_languages[languages] = api
     return api
+
+
+@functools.cache
+def _quiet_leptonica() -> None:
+    """Silence the image library's messages ("Error in boxClipToRectangle: box outside
+    rectangle", harmless), which would otherwise reach this process's stderr: the program's
+    went to a pipe nobody read."""
+    import tesserocr
+
+    libs = Path(tesserocr.__file__).resolve().parent.parent / "tesserocr.libs"
+    for lib in sorted(libs.glob("libleptonica*.so*")) or [None]:
+        try:
+            ctypes.CDLL(str(lib) if lib else "libleptonica.so.6").setMsgSeverity(L_SEVERITY_NONE)
+            return
+        except (OSError, AttributeError):
+            continue
 
 
 def _library_rows(image: Image.Image, dpi: float, languages: str, psm: int) -> list[dict[str, str]]:

@@ -78,3 +78,16 @@ def test_models_are_found_and_unknown_engines_refused(ocr_ready):
 
 def test_a_blank_image_reads_as_no_words(ocr_ready):
     assert words(read(Image.new("L", (300, 100), 255), 200, "library")) == []
+
+
+def test_the_image_library_says_nothing_on_stderr(korean_render, capfd):
+    import ctypes
+    from pathlib import Path
+
+    import tesserocr
+
+    read(*korean_render, "library")  # making an engine silences leptonica
+    libs = Path(tesserocr.__file__).resolve().parent.parent / "tesserocr.libs"
+    lept = ctypes.CDLL(str(next(libs.glob("libleptonica*.so*"))))
+    lept.boxClipToRectangle(None, 10, 10)  # an error leptonica would report on stderr
+    assert "boxClipToRectangle" not in capfd.readouterr().err
