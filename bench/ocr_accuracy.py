@@ -1,6 +1,7 @@
 """OCR accuracy and Tesseract CPU time: one ``kor+eng`` pass, one ``kor`` pass, and two passes,
 each through the ``tesseract`` program; then the two passes (the default) in this process
-through tesserocr (``indexing.tesseract``), the engine ingest uses where it is installed.
+through libtesseract's C API (``indexing.tesseract``), the engine ingest uses where the
+library loads.
 
 Every page of the four real Korean PDFs is rendered in gray at ``--dpi`` and read by each
 method; the page's own text layer is the reference (pages whose text layer is empty are

@@ -1,18 +1,21 @@
-"""Tesseract's word table (TSV rows) for an image: in this process through tesserocr, with one
-engine per language string kept for the life of the thread, or from the ``tesseract`` program
-where tesserocr is not installed.
+"""Tesseract's word table (TSV rows) for an image: in this process through Tesseract's C API in
+the system's libtesseract, with one engine per language string kept for the life of the
+thread, or from the ``tesseract`` program where the library cannot be loaded.
 
-In process is the default because it costs far less: a program call loads its models again
-each time (about 35 ms for ``kor``, 100 ms for ``eng``, and a scanned page makes three or four
-calls), and on the real PDFs rendered at 200 dpi the two OCR passes took 0.6x the CPU of the
-program's (``bench/ocr_accuracy.py``). tesserocr's wheels carry their own libtesseract; the
-models are the system's (``TESSDATA_PREFIX``, else where the ``tesseract`` program finds them).
+In process is the default because it costs less for the same words: a program call loads its
+models again each time (about 35 ms for ``kor``, 100 ms for ``eng``, and a scanned page makes
+three or four calls). The library is the one the ``tesseract`` program links (Debian's
+``libtesseract5``), so both read alike; ``bench/ocr_accuracy.py`` measures the two. A Python
+binding with its own newer libtesseract (tesserocr's wheels, 5.5) was faster still but read
+differently, and a little worse on the scanned benchmark sets.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import ctypes
+import ctypes.util
 import functools
 import io
 import os
@@ -22,7 +25,6 @@ import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from PIL import Image
 
@@ -36,7 +38,7 @@ _KNOWN_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/
 _LIST_HEADER = re.compile(r'"([^"]+)"')
 L_SEVERITY_NONE = 6  # leptonica's level above every message
 ENGINES = ("auto", "library", "program")
-# "library" (tesserocr), "program" (the executable) or "auto", the library where installed;
+# "library" (libtesseract in process), "program" (the executable) or "auto", the library where installed;
 # set through ``engine_in_use`` (benchmarks compare the two)
 _engine_choice = "auto"
 
@@ -48,7 +50,7 @@ class OcrUnavailableError(RuntimeError):
 def run_tesseract(image: Image.Image, dpi: float, *, languages: str, psm: int,
                   threads: int = 1) -> list[dict[str, str]]:
     """Tesseract's word rows for ``image`` read in ``languages`` with page segmentation ``psm``.
-    ``threads`` caps the program's OpenMP threads; the library's build has none."""
+    ``threads`` caps the program's OpenMP threads; in process Tesseract runs on one."""
     if _engine_choice == "library" or (_engine_choice == "auto" and library_installed()):
         return _library_rows(image, dpi, languages, psm)
     return _program_rows(image, dpi, languages, psm, threads)
@@ -67,13 +69,8 @@ def engine_in_use(engine: str) -> Iterator[None]:
         _engine_choice = before
 
 
-@functools.cache
 def library_installed() -> bool:
-    try:
-        import tesserocr  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return _capi() is not None
 
 
 @functools.cache
@@ -118,61 +115,117 @@ def _program_tessdata() -> str | None:
 
 
 class _Engines(threading.local):
-    """A thread's engines by language string: a tesserocr API object is not thread-safe."""
+    """A thread's engines by language string: one Tesseract API object is not thread-safe."""
 
     def __init__(self) -> None:
-        self.by_languages: dict[str, Any] = {}
+        self.by_languages: dict[str, int] = {}
 
 
 _ENGINES = _Engines()
+_ALL_HANDLES: list[int] = []  # every thread's, ended at exit (Tesseract reports leaks otherwise)
+_HANDLES_LOCK = threading.Lock()
 
 
-def _engine(languages: str) -> Any:
-    api = _ENGINES.by_languages.get(languages)
-    if api is None:
-        import tesserocr
+@functools.cache
+def _capi() -> ctypes.CDLL | None:
+    """libtesseract with the C API's signatures declared, or None where it cannot be loaded."""
+    name = ctypes.util.find_library("tesseract") or "libtesseract.so.5"
+    try:
+        lib = ctypes.CDLL(name)
+    except OSError:
+        return None
+    p, s, i = ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int
+    for fn, args, res in (
+        ("TessBaseAPICreate", [], p), ("TessBaseAPIDelete", [p], None), ("TessBaseAPIEnd", [p], None),
+        ("TessBaseAPISetVariable", [p, s, s], i), ("TessBaseAPIInit3", [p, s, s], i),
+        ("TessBaseAPISetPageSegMode", [p, i], None), ("TessBaseAPISetImage", [p, s, i, i, i, i], None),
+        ("TessBaseAPISetSourceResolution", [p, i], None), ("TessBaseAPIRecognize", [p, p], i),
+        ("TessBaseAPIGetTsvText", [p, i], ctypes.POINTER(ctypes.c_char)),
+        ("TessDeleteText", [ctypes.POINTER(ctypes.c_char)], None), ("TessBaseAPIClear", [p], None),
+        ("TessMonitorCreate", [], p), ("TessMonitorDelete", [p], None),
+        ("TessMonitorSetDeadlineMSecs", [p, i], None),
+    ):
+        getattr(lib, fn).argtypes, getattr(lib, fn).restype = args, res
+    _quiet_leptonica()
+    atexit.register(_end_all, lib)
+    return lib
 
-        _quiet_leptonica()
+
+def _quiet_leptonica() -> None:
+    """Silence the image library's messages ("Error in boxClipToRectangle: box outside
+    rectangle", harmless), which would reach this process's stderr: the program's went to a
+    pipe nobody read."""
+    for name in (ctypes.util.find_library("lept"), ctypes.util.find_library("leptonica")):
+        try:
+            ctypes.CDLL(name).setMsgSeverity(L_SEVERITY_NONE)
+            return
+        except (OSError, AttributeError, TypeError):
+            continue
+
+
+def _one_openmp_thread() -> None:
+    """Debian builds Tesseract with OpenMP; pages are parallelised a level up, and on a busy
+    machine its spinning threads were seen to make a page three times slower. The setting is
+    the calling thread's, so each thread sets it as it makes its first engine, whatever the
+    environment said when the runtime started."""
+    name = ctypes.util.find_library("gomp")
+    if name:
+        try:
+            ctypes.CDLL(name).omp_set_num_threads(1)
+        except (OSError, AttributeError):
+            pass
+
+
+def _end_all(lib: ctypes.CDLL) -> None:
+    with _HANDLES_LOCK:
+        for handle in _ALL_HANDLES:
+            lib.TessBaseAPIEnd(handle)
+            lib.TessBaseAPIDelete(handle)
+        _ALL_HANDLES.clear()
+
+
+def _engine(lib: ctypes.CDLL, languages: str) -> int:
+    handle = _ENGINES.by_languages.get(languages)
+    if handle is None:
         path = tessdata_dir()
         if path is None:
             raise OcrUnavailableError("no Tesseract models found (apt-get install tesseract-ocr-kor, "
                                       "or set TESSDATA_PREFIX)")
-        try:
-            api = tesserocr.PyTessBaseAPI(path=path, lang=languages, oem=tesserocr.OEM.LSTM_ONLY,
-                                          variables={"debug_file": os.devnull})
-        except RuntimeError as exc:
-            raise OcrUnavailableError(f"tesseract cannot load {languages!r} from {path}") from exc
-        _ENGINES.by_languages[languages] = api
-    return api
-
-
-@functools.cache
-def _quiet_leptonica() -> None:
-    """Silence the image library's messages ("Error in boxClipToRectangle: box outside
-    rectangle", harmless), which would otherwise reach this process's stderr: the program's
-    went to a pipe nobody read."""
-    import tesserocr
-
-    libs = Path(tesserocr.__file__).resolve().parent.parent / "tesserocr.libs"
-    for lib in sorted(libs.glob("libleptonica*.so*")) or [None]:
-        try:
-            ctypes.CDLL(str(lib) if lib else "libleptonica.so.6").setMsgSeverity(L_SEVERITY_NONE)
-            return
-        except (OSError, AttributeError):
-            continue
+        if not _ENGINES.by_languages:
+            _one_openmp_thread()
+        handle = lib.TessBaseAPICreate()
+        lib.TessBaseAPISetVariable(handle, b"debug_file", os.devnull.encode())
+        if lib.TessBaseAPIInit3(handle, path.encode(), languages.encode()) != 0:
+            lib.TessBaseAPIDelete(handle)
+            raise OcrUnavailableError(f"tesseract cannot load {languages!r} from {path}")
+        _ENGINES.by_languages[languages] = handle
+        with _HANDLES_LOCK:
+            _ALL_HANDLES.append(handle)
+    return handle
 
 
 def _library_rows(image: Image.Image, dpi: float, languages: str, psm: int) -> list[dict[str, str]]:
-    api = _engine(languages)
-    api.SetPageSegMode(psm)
-    api.SetImage(image.convert("L"))
-    api.SetSourceResolution(round(dpi))
-    if not api.Recognize(timeout=TIMEOUT_S * 1000):
-        api.Clear()
-        raise OcrUnavailableError(f"tesseract took longer than {TIMEOUT_S} s")
-    text = api.GetTSVText(0)
-    api.Clear()  # the page's results are not kept until the next image
-    return [dict(zip(TSV_COLUMNS, r.split("\t"), strict=False)) for r in text.splitlines() if r]
+    lib = _capi()
+    if lib is None:
+        raise OcrUnavailableError("libtesseract cannot be loaded (apt-get install tesseract-ocr)")
+    handle = _engine(lib, languages)
+    gray = image.convert("L")
+    lib.TessBaseAPISetPageSegMode(handle, psm)
+    lib.TessBaseAPISetImage(handle, gray.tobytes(), gray.width, gray.height, 1, gray.width)
+    lib.TessBaseAPISetSourceResolution(handle, round(dpi))
+    monitor = lib.TessMonitorCreate()
+    try:
+        lib.TessMonitorSetDeadlineMSecs(monitor, TIMEOUT_S * 1000)
+        if lib.TessBaseAPIRecognize(handle, monitor) != 0:
+            raise OcrUnavailableError(f"tesseract failed or took longer than {TIMEOUT_S} s ({languages})")
+        raw = lib.TessBaseAPIGetTsvText(handle, 0)
+        text = ctypes.cast(raw, ctypes.c_char_p).value or b""
+        lib.TessDeleteText(raw)
+    finally:
+        lib.TessMonitorDelete(monitor)
+        lib.TessBaseAPIClear(handle)  # the page's results are not kept until the next image
+    rows = text.decode("utf-8", "replace").splitlines()
+    return [dict(zip(TSV_COLUMNS, r.split("\t"), strict=False)) for r in rows if r]
 
 
 def _program_rows(image: Image.Image, dpi: float, languages: str, psm: int,
