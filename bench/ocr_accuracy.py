@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import resource
 import sys
@@ -132,6 +133,9 @@ def report(out: dict) -> str:
 
 
 def main() -> None:
+    # both engines on one OpenMP thread, as ingest's page workers run them (the in-process
+    # engine needs it set before the runtime loads; the program gets it per call anyway)
+    os.environ["OMP_THREAD_LIMIT"] = "1"
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dpi", type=int, default=200, help="render resolution (gray)")
     ap.add_argument("--json", action="store_true")

@@ -70,6 +70,7 @@ def engine_in_use(engine: str) -> Iterator[None]:
 
 
 def library_installed() -> bool:
+    """Whether Tesseract is called in this process (libtesseract loads, one OpenMP thread)."""
     return _capi() is not None
 
 
@@ -128,11 +129,14 @@ _HANDLES_LOCK = threading.Lock()
 
 @functools.cache
 def _capi() -> ctypes.CDLL | None:
-    """libtesseract with the C API's signatures declared, or None where it cannot be loaded."""
+    """libtesseract with the C API's signatures declared, or None where it cannot be loaded or
+    would run on several threads."""
     name = ctypes.util.find_library("tesseract") or "libtesseract.so.5"
     try:
         lib = ctypes.CDLL(name)
     except OSError:
+        return None
+    if not _openmp_threads_capped():
         return None
     p, s, i = ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int
     for fn, args, res in (
@@ -163,17 +167,20 @@ def _quiet_leptonica() -> None:
             continue
 
 
-def _one_openmp_thread() -> None:
-    """Debian builds Tesseract with OpenMP; pages are parallelised a level up, and on a busy
-    machine its spinning threads were seen to make a page three times slower. The setting is
-    the calling thread's, so each thread sets it as it makes its first engine, whatever the
-    environment said when the runtime started."""
+def _openmp_threads_capped() -> bool:
+    """Whether Tesseract's OpenMP loops run on one thread in this process. Debian builds it
+    with OpenMP and some loops ask for several threads whatever ``omp_set_num_threads`` says;
+    only ``OMP_THREAD_LIMIT``, read when the runtime loads, caps them. Page workers set it
+    (``pagepool.single_threaded``): pages are parallelised a level up, and spinning threads
+    cost 2.7x the CPU where it was not set. Elsewhere the program is called, with the limit
+    in its environment."""
     name = ctypes.util.find_library("gomp")
-    if name:
-        try:
-            ctypes.CDLL(name).omp_set_num_threads(1)
-        except (OSError, AttributeError):
-            pass
+    if not name:
+        return True  # no OpenMP runtime: a build without it
+    try:
+        return int(ctypes.CDLL(name).omp_get_thread_limit()) <= 1
+    except (OSError, AttributeError):
+        return True
 
 
 def _end_all(lib: ctypes.CDLL) -> None:
@@ -191,8 +198,6 @@ def _engine(lib: ctypes.CDLL, languages: str) -> int:
         if path is None:
             raise OcrUnavailableError("no Tesseract models found (apt-get install tesseract-ocr-kor, "
                                       "or set TESSDATA_PREFIX)")
-        if not _ENGINES.by_languages:
-            _one_openmp_thread()
         handle = lib.TessBaseAPICreate()
         lib.TessBaseAPISetVariable(handle, b"debug_file", os.devnull.encode())
         if lib.TessBaseAPIInit3(handle, path.encode(), languages.encode()) != 0:
@@ -207,7 +212,8 @@ def _engine(lib: ctypes.CDLL, languages: str) -> int:
 def _library_rows(image: Image.Image, dpi: float, languages: str, psm: int) -> list[dict[str, str]]:
     lib = _capi()
     if lib is None:
-        raise OcrUnavailableError("libtesseract cannot be loaded (apt-get install tesseract-ocr)")
+        raise OcrUnavailableError("libtesseract cannot be loaded, or OMP_THREAD_LIMIT is not 1 in "
+                                  "this process (apt-get install tesseract-ocr)")
     handle = _engine(lib, languages)
     gray = image.convert("L")
     lib.TessBaseAPISetPageSegMode(handle, psm)
