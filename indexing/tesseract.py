@@ -1,13 +1,13 @@
 """Tesseract's word table (TSV rows) for an image: in this process through Tesseract's C API in
 the system's libtesseract, with one engine per language string kept for the life of the
-thread, or from the ``tesseract`` program where the library cannot be loaded.
+thread, where OpenMP is capped at one thread (page workers); else from the ``tesseract``
+program.
 
-In process is the default because it costs less for the same words: a program call loads its
-models again each time (about 35 ms for ``kor``, 100 ms for ``eng``, and a scanned page makes
-three or four calls). The library is the one the ``tesseract`` program links (Debian's
-``libtesseract5``), so both read alike; ``bench/ocr_accuracy.py`` measures the two. A Python
-binding with its own newer libtesseract (tesserocr's wheels, 5.5) was faster still but read
-differently, and a little worse on the scanned benchmark sets.
+In process costs less for the same words: a program call loads its models again each time,
+and a scanned page makes several calls. The library is the one the ``tesseract`` program links
+(Debian's ``libtesseract5``), so both read alike; ``bench/ocr_accuracy.py`` measures the two. A
+Python binding with its own newer libtesseract (tesserocr's wheels, 5.5) was faster still but
+read differently, and a little worse on the scanned benchmark sets.
 """
 
 from __future__ import annotations
