@@ -209,7 +209,7 @@ def reread_latin(image: Image.Image, dpi: float, reads: list[Read], languages: s
 def run_tesseract(image: Image.Image, dpi: float, *, languages: str = DEFAULT_LANGUAGES,
                   psm: int = DEFAULT_PSM, threads: int = 1) -> list[dict[str, str]]:
     """Tesseract's TSV rows for ``image`` (:mod:`indexing.tesseract`: in this process where
-    tesserocr is installed, else the ``tesseract`` program)."""
+    libtesseract loads with OpenMP capped at one thread, else the ``tesseract`` program)."""
     return tesseract.run_tesseract(image, dpi, languages=languages, psm=psm, threads=threads)
 
 

@@ -97,8 +97,9 @@ def installed_languages() -> set[str]:
 
 
 def available(languages: str) -> bool:
-    """Whether ``languages`` ("kor+eng") can be read, by the library or the program."""
-    if not library_installed() and shutil.which(TESSERACT) is None:
+    """Whether ``languages`` ("kor+eng") can be read, by the library or the program. Nothing is
+    loaded: asking must not fix this process's engine before its OpenMP limit is set."""
+    if ctypes.util.find_library("tesseract") is None and shutil.which(TESSERACT) is None:
         return False
     return set(languages.split("+")) <= installed_languages()
 
