@@ -39,7 +39,7 @@ from docagent.passages import units_of
 from docagent.settings import Settings
 from docagent.store import FileStore, sha256_hex
 from indexing.errors import BadInputError
-from indexing.pagepool import DocumentPages, PagePool
+from indexing.pagepool import DocumentPages, PagePool, read_here
 from indexing.pipeline import PipelineOptions
 from indexing.sources import DocumentSource, SourceLimits, open_source
 from indexing.units import Unit
@@ -226,7 +226,8 @@ class Ingestor:
     def _open(self, doc_id: str, pool: PagePool, *, lone: bool = False) -> _Read | None:
         """Mark the document running, open it and queue its pages on ``pool``. None when there
         is nothing to do; a failure is carried in the result, not raised. A ``lone`` document
-        (the only one of its job) of one page is read in this process instead."""
+        (the only one of its job) of one page is read in this process while no page workers run
+        (``pagepool.read_here``)."""
         with session_scope(self.settings.database_url) as s:
             doc = s.get_one(Document, doc_id)
             if doc.status in (DocumentStatus.INDEXED, DocumentStatus.FAILED):
@@ -242,7 +243,7 @@ class Ingestor:
             out.source = open_source(self.store.get(digest), out.filename, limits)
             out.kind, out.n_pages = str(out.source.kind), out.source.page_count
             out.metadata_title = (out.source.document.metadata or {}).get("title") or None
-            out.pages = pool.submit(out.source, in_process=lone and out.n_pages <= 1)
+            out.pages = pool.submit(out.source, in_process=lone and read_here(out.n_pages, pool.options.workers))
         except Exception as exc:
             out.fail(exc)
             out.close()

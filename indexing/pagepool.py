@@ -112,8 +112,8 @@ class PagePool:
         skip it): pages are fed in that order, so waiting on a later document while an
         earlier one holds every place in flight would wait forever.
 
-        ``in_process`` reads the pages in the caller's thread instead: for a lone one-page
-        document, starting workers would cost more than the page."""
+        ``in_process`` reads the pages in the caller's thread instead (``read_here`` says when
+        that pays)."""
         if self._closed:
             raise RuntimeError("PagePool.submit after close")
         doc = _Doc(source, chunk_pages(source.page_count, self.options.workers),
@@ -279,12 +279,28 @@ class DocumentPages:
 
 def process_document(source: DocumentSource, options: PipelineOptions | None = None,
                      progress: Progress | None = None) -> Iterator[PageRecord]:
-    """Every page of one document, in page order (see ``DocumentPages.records``).
+    """Every page of one document, in page order (see ``DocumentPages.records``); a one-page
+    document is read here unless the workers are running (``read_here``)."""
+    options = options or PipelineOptions()
+    with PagePool(options) as pool:
+        yield from pool.submit(source, in_process=read_here(source.page_count, options.workers)).records(progress)
 
-    A one-page document is read in this process: starting workers would cost more than the page.
-    """
-    with PagePool(options or PipelineOptions()) as pool:
-        yield from pool.submit(source, in_process=source.page_count <= 1).records(progress)
+
+def read_here(page_count: int, workers: int) -> bool:
+    """Whether a lone document of ``page_count`` pages is better read in the caller's process.
+
+    Only a one-page document, and only while no page workers run: starting them costs more
+    than the page. Once they run, a worker reads the page faster than this process would (a
+    scan's Tesseract runs inside a worker, where OpenMP is capped at one thread; here it is a
+    program started for every read, which loads its models each time), and this process stays
+    free for its callers."""
+    return page_count <= 1 and not workers_running(workers)
+
+
+def workers_running(workers: int) -> bool:
+    """Whether the shared pool of ``workers`` page workers has been started and not retired."""
+    with _POOL_LOCK:
+        return _POOL is not None and _POOL_SIZE == workers and not _RETIRE
 
 
 def _failed(exc: BaseException) -> Future:

@@ -134,3 +134,21 @@ def test_an_in_process_document_starts_no_workers(korean_pdf, fresh_workers):
         pages = list(pool.submit(open_source(korean_pdf.pdf, "k.pdf"), in_process=True))
     assert len(pages) == 1 and "보고서" in texts(pages)[0]
     assert pool._feeder is None and pagepool._POOL is None
+
+
+def test_a_one_page_document_is_read_here_only_while_no_workers_run(fresh_workers, monkeypatch):
+    from indexing import pagepool
+
+    assert pagepool.read_here(1, 2) and not pagepool.read_here(2, 2)
+    with PagePool(PipelineOptions(workers=2)) as pool:  # three pages: the workers start
+        assert len(list(pool.submit(open_source(marked_pdf("first"), "a.pdf")))) == 3
+    assert pagepool.workers_running(2) and not pagepool.workers_running(3)
+    assert not pagepool.read_here(1, 2) and pagepool.read_here(1, 3)
+
+    def not_here(*_a, **_k):
+        raise AssertionError("the page was read in this process")
+
+    monkeypatch.setattr(pagepool, "process_pages", not_here)  # the workers have their own
+    pages = list(pagepool.process_document(open_source(marked_pdf("second", pages=1), "b.pdf"),
+                                           PipelineOptions(workers=2)))
+    assert texts(pages) == ["second page 1 of the document"]
