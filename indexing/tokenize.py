@@ -93,8 +93,12 @@ REQUEST_VERBS = frozenset({"알리", "보이", "가르치", "말하"})
 # Noun pairs (``noun_pairs``): tags that pair, and what joins the two forms (never in a noun).
 PAIR_TAGS = frozenset({"NNG", "NNP"})
 PAIR_JOINER = "+"
+# A word's stem (``word_stems``) ends on one of these: a noun, a noun suffix (``보급률``) or a root.
+STEM_END_TAGS = frozenset({"NNG", "NNP", "NNB", "NR", "NP", "XSN", "XR"})
 
 _HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
+_HANGUL_WORD = re.compile(r"[\uac00-\ud7a3]{2,}")
+_WORD = re.compile(r"\S+")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?:\D|$))")
 
 _lock = threading.Lock()
@@ -200,6 +204,33 @@ def noun_pairs(tokens: Sequence[Token], skip: frozenset[str] = frozenset()) -> l
     return out
 
 
+def word_stems(text: str, tokens: Sequence[Token]) -> list[str]:
+    """The written stem of each word Kiwi cut into several morphemes: the word less its
+    trailing particles and punctuation, when what is left ends on a noun and is all Hangul.
+
+    Kiwi cuts the same written word differently by what surrounds it, and names worst: a
+    title's ``늘봄군`` is one noun in one crop's context and ``늘`` + ``봄`` + ``군`` in
+    another's, ``미리내군의`` reads as an adverb, a verb, an ending and a noun. Their
+    morphemes then miss each other, and the word as written is the term both sides share
+    (bench.retrieval). A word Kiwi keeps whole is already its own morpheme."""
+    out: list[str] = []
+    i = 0
+    for word in _WORD.finditer(text):
+        inside = []
+        while i < len(tokens) and tokens[i].start < word.end():
+            if tokens[i].start >= word.start():
+                inside.append(tokens[i])
+            i += 1
+        while inside and inside[-1].tag.startswith(("J", "S")):
+            inside.pop()
+        if len(inside) < 2 or inside[-1].tag.split("-", 1)[0] not in STEM_END_TAGS:
+            continue
+        stem = text[word.start(): inside[-1].start + inside[-1].len]
+        if _HANGUL_WORD.fullmatch(stem):
+            out.append(stem)
+    return out
+
+
 class KoreanAnalyzer:
     """Content morphemes (and optional Hangul bigrams) of Korean/English text.
 
@@ -223,7 +254,7 @@ class KoreanAnalyzer:
     def index_terms(self, text: str) -> list[str]:
         """The default BM25 terms: morphemes, noun pairs, then prefixed Hangul bigrams."""
         tokens = get_kiwi().tokenize(text) if text.strip() else []
-        return _content_terms(tokens) + noun_pairs(tokens) + _prefixed_bigrams(text)
+        return _content_terms(tokens) + noun_pairs(tokens) + word_stems(text, tokens) + _prefixed_bigrams(text)
 
     def query_terms(self, text: str) -> list[str]:
         """``index_terms`` of a question, without its question words (``QUERY_STOPWORDS``)
@@ -244,7 +275,7 @@ class KoreanAnalyzer:
             if t.form in QUERY_STOPWORDS or t.tag.startswith("J"):
                 masked[t.start : t.start + t.len] = " " * t.len
         return (_content_terms(kept) + noun_pairs(tokens, QUERY_STOPWORDS)
-                + _prefixed_bigrams("".join(masked)))
+                + word_stems(text, tokens) + _prefixed_bigrams("".join(masked)))
 
     def query_terms_batch(self, texts: list[str]) -> list[list[str]]:
         return [self.query_terms(t) for t in texts]
@@ -252,7 +283,7 @@ class KoreanAnalyzer:
     def index_terms_batch(self, texts: list[str]) -> list[list[str]]:
         """``index_terms`` of many texts; use the same function for documents and queries."""
         return [
-            _content_terms(tokens) + noun_pairs(tokens) + _prefixed_bigrams(text)
+            _content_terms(tokens) + noun_pairs(tokens) + word_stems(text, tokens) + _prefixed_bigrams(text)
             for text, tokens in zip(texts, self._iter_tokens(texts), strict=True)
         ]
 
