@@ -678,13 +678,72 @@ WATER = Template(
     plan=("intro", "break", "table", "chart", "break", "closing"),
 )
 
+# Added after water_supply's failures had been read: a fire station's yearly statistics,
+# whose entity is one written word ending in 소방서 and opens the title, the year after it;
+# sections numbered in Roman numerals, captions in angle brackets (<표 1>),
+# the table running the years down the side with damage in 백만 원, and a line of 천 건.
+FIRE = Template(
+    key="fire_station",
+    title="{entity} {edition}년 소방 활동 통계",
+    subtitle="1월 1일부터 12월 31일까지 · 종합상황실 집계",
+    header="소방 활동 통계",
+    entities=("푸른내소방서", "고운골소방서", "한별소방서", "새빛소방서", "큰나루소방서", "은하소방서",
+              "너른들소방서", "구름재소방서", "하늘빛소방서", "단비소방서", "여울소방서", "별내소방서",
+              "노을소방서"),
+    facts=(
+        Quantity("소방 공무원 수", "명", 40, 600, key="staff"),
+        Quantity("보유 소방차", "대", 5, 80, key="engines"),
+    ),
+    intro=(
+        Section("Ⅰ. 일반 현황", (
+            "본 소방서는 관할 구역의 화재 진압과 인명 구조, 구급 업무를 맡고 있다. {edition}년 "
+            "12월 31일 현재 소방 공무원은 {staff}이며 보유 소방차는 {engines}이다.",
+            "관할 구역에는 119안전센터 여섯 곳과 구조대 한 곳이 있으며 모든 센터가 하루 세 교대로 "
+            "근무한다.",
+        )),
+        Section("Ⅱ. 안전 교육", (
+            "소방서는 학교와 요양 시설을 찾아가 심폐 소생술과 소화기 사용법을 가르치고 있으며 "
+            "교육을 받은 주민은 해마다 늘고 있다.",
+        )),
+    ),
+    table=TableSpec(
+        heading="Ⅲ. 출동 및 피해 현황",
+        intro="화재 건수는 소방서가 진화한 화재를 모두 센 것이고 재산 피해는 소방서가 추정한 금액이다.",
+        caption="<표 1> 연도별 출동 및 피해 현황",
+        metrics=(
+            Quantity("화재 건수", "건", 20, 900, drift=(-0.15, 0.15), label="화재(건)"),
+            Quantity("구조 인원", "명", 50, 3_000, label="구조 인원(명)"),
+            Quantity("구급 이송 인원", "명", 1_000, 40_000, label="구급 이송(명)"),
+            Quantity("재산 피해액", "백만 원", 100, 20_000, decimals=1, walk=False, two_step=False,
+                     label="재산 피해(백만 원)"),
+        ),
+        transposed=True,
+        corner="연도",
+    ),
+    chart=ChartSpec(
+        heading="Ⅳ. 119 신고 접수",
+        intro="119 신고 접수 건수는 종합상황실이 받은 전화와 문자 신고를 합한 것이다.",
+        title="연도별 119 신고 접수 (천 건)",
+        caption="<그림 1> 119 신고 접수 추이",
+        quantity=Quantity("119 신고 접수", "천 건", 10, 400, decimals=1),
+        kind="line",
+    ),
+    closing=(
+        Section("Ⅴ. 향후 계획", (
+            "소방서는 고층 건물 화재에 대비한 장비를 늘리고 구급 대원의 전문 교육을 확대할 계획이다.",
+        )),
+    ),
+    plan=("intro", "table", "break", "chart", "break", "closing"),
+)
+
 TEMPLATES: dict[str, Template] = {t.key: t for t in (CITY, COMPANY, FUND, HOSPITAL, SCHOOL, MSDS,
-                                                     LIBRARY, PLANT, PORT, WATER)}
+                                                     LIBRARY, PLANT, PORT, WATER, FIRE)}
 # Retrieval rules may be tuned on the development templates; benchmarks also report the
 # held-out ones, which nobody looked at while writing those rules (library_annual,
-# power_plant and port_traffic were unseen until their failures were read and worked on).
+# power_plant, port_traffic and water_supply were unseen until their failures were read and
+# worked on).
 DEVELOPMENT_TEMPLATES: tuple[str, ...] = ("city_yearbook", "company_annual", "fund_monthly")
 HELD_OUT_TEMPLATES: tuple[str, ...] = ("hospital_ops", "school_ops", "msds", "library_annual",
-                                        "power_plant", "port_traffic")
+                                        "power_plant", "port_traffic", "water_supply")
 # Reported on its own: no rule has been written from its results.
-UNSEEN_TEMPLATES: tuple[str, ...] = ("water_supply",)
+UNSEEN_TEMPLATES: tuple[str, ...] = ("fire_station",)
