@@ -201,3 +201,32 @@ def test_an_ocr_read_paragraph_is_also_indexed_with_its_syllables_joined():
     asked = set(KoreanAnalyzer().query_terms("열람 좌석은 얼마인가?"))
     assert asked & set(scanned) > asked & set(typed)
     assert len(set(scanned[len(typed):])) == len(scanned) - len(typed)  # each added once
+
+
+def test_every_crop_of_a_document_gets_its_title_s_terms_alike():
+    """A context is analysed line by line: joined to the next line, an OCR-read title gave
+    some crops ``늘`` + ``봄`` + ``군`` and others ``늘봄군``, and the question naming it
+    matched some of the document's crops better than others."""
+    from indexing.tokenize import KoreanAnalyzer
+
+    seen: list[str] = []
+
+    def real(texts: list[str]) -> list[list[str]]:
+        seen.extend(texts)
+        return KoreanAnalyzer().index_terms_batch(texts)
+
+    title = "2024 상수도 사업 현황 · 늘봄군"
+    blocks = [Block(1, K.TITLE, Box(72, 60, 500, 90, Space.PAGE), title, 20.0, ocr=True),
+              Block(1, K.SECTION_HEADER, Box(72, 110, 300, 125, Space.PAGE), "사업 개요", 12.0, ocr=True),
+              Block(1, K.TEXT, Box(72, 130, 500, 160, Space.PAGE), "가동 중인 정수장은 4 곳이다.", 10.0, ocr=True),
+              Block(2, K.SECTION_HEADER, Box(72, 60, 300, 75, Space.PAGE), "노후관 교체", 12.0, ocr=True),
+              Block(2, K.TEXT, Box(72, 80, 500, 110, Space.PAGE), "노후관 교체 연장은 해마다 늘었다.", 10.0, ocr=True)]
+    ctx = document_context(blocks, filename="w.pdf")
+    units = document_passages(blocks, [None] * len(blocks), ctx, real, PassageOptions(
+        table_rows=False, page_units=False, document_units=False))
+    question = set(KoreanAnalyzer().query_terms("늘봄군의 정수장 수를 알려 주세요."))
+    crops = [u for u in units if u.level == "crop"]
+    assert len(crops) == 2 and all(c.context_terms for c in crops)
+    named = [[t for t in c.context_terms if t in question] for c in crops]
+    assert named[0] == named[1] and "늘봄군" in named[0]
+    assert not any("늘봄군" in t and "\n" in t for t in seen)  # the title went in alone

@@ -14,6 +14,7 @@ from indexing.tokenize import (
     get_kiwi,
     normalize_number,
     request_start,
+    word_stems,
 )
 
 KORQUAD = Path(__file__).resolve().parents[3] / "shared" / "data" / "korquad-v1-dev-part-a.json"
@@ -57,7 +58,7 @@ def test_bigrams_stay_inside_hangul_runs() -> None:
     assert bigrams("ABC 123") == []
 
 
-def test_index_terms_are_morphemes_noun_pairs_then_prefixed_bigrams(analyzer: KoreanAnalyzer) -> None:
+def test_index_terms_are_morphemes_noun_pairs_stems_then_prefixed_bigrams(analyzer: KoreanAnalyzer) -> None:
     terms = analyzer.index_terms("영업 이익은 늘었다")
     assert terms == ["영업", "이익", "늘", "영업+이익"] + [BIGRAM_PREFIX + b for b in bigrams("영업 이익은 늘었다")]
     assert analyzer.index_terms_batch(["영업 이익은 늘었다", ""]) == [terms, []]
@@ -114,3 +115,16 @@ def test_request_start_needs_the_auxiliary_at_the_end() -> None:
     assert tokens[request_start(tokens)].form == "보이"
     assert request_start(get_kiwi().tokenize("알려 준 사람은 누구인가?")) is None
     assert request_start(get_kiwi().tokenize("매출액은 얼마인가?")) is None
+
+
+def test_a_word_cut_into_several_morphemes_is_also_a_term_as_written(analyzer: KoreanAnalyzer) -> None:
+    kiwi = get_kiwi()
+    text = "미리내군의 상수도 보급률은 2001년 95.6%이다."
+    assert word_stems(text, kiwi.tokenize(text)) == ["미리내군", "보급률"]  # 2001년: not all Hangul
+    assert word_stems("정수장은", kiwi.tokenize("정수장은")) == []  # one morpheme: a term already
+    asked = analyzer.query_terms("미리내군의 2001년 정수장 수는 얼마인가?")
+    assert "미리내군" in asked and "미리내군" in analyzer.index_terms("2001 상수도 사업 현황 · 미리내군")
+    # the written word is what both sides share when Kiwi cuts it one way in each
+    assert "늘봄군" in analyzer.query_terms("늘봄군의 정수장 수를 알려 주세요.")
+    assert "늘봄군" in analyzer.index_terms("2024 상수도 사업 현황 · 늘봄군")
+    assert "얼마인" not in " ".join(asked)  # a word ending on its ending is no stem
