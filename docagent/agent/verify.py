@@ -76,7 +76,7 @@ def check(reading: Reading, sub: SubQuestion, c: Candidate, numeric: bool,
             return f"box {part.bbox} on p.{part.page} is no part of this crop's table"
     named = _squash(c.context) + hay
     if sub.entity and _squash(sub.entity) not in named:
-        return f"{sub.entity} is not named in {c.result['filename']}"
+        return not_named(sub.entity, c.result["filename"])
     for year in sub_years(sub):
         if year not in named:
             return f"{year} is not in this crop or its document's title"
@@ -85,8 +85,21 @@ def check(reading: Reading, sub: SubQuestion, c: Candidate, numeric: bool,
         name = _squash(name)
         whole = name.casefold()
         if not _named(name, named) and whole not in document and _TRAILING_PARTICLE.sub("", whole) not in document:
-            return f"{name} is not named in {c.result['filename']}"
+            return not_named(name, c.result["filename"])
     return ""
+
+
+def not_named(name: str, filename: str) -> str:
+    """Why a crop does not do for a name; a name with a syllable the OCR model cannot write
+    says so, since a scan of the document cannot hold it as written."""
+    from indexing.ocr_charset import unreadable  # reads the OCR model's file, once
+
+    reason = f"{name} is not named in {filename}"
+    missing = unreadable(name)
+    if missing:
+        reason += (f"; the Korean OCR model cannot write {', '.join(missing)}, so a scanned page "
+                   "holds the name spelt otherwise")
+    return reason
 
 
 def document_texts(candidates: list[Candidate]) -> dict[str, str]:

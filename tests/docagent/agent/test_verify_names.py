@@ -48,3 +48,11 @@ def test_a_question_word_glued_to_its_noun_names_nobody():
     assert proper_nouns("GP-슈트레케는 몇개의 코너가 있는가?") == ["슈트레케"]
     assert proper_nouns("시리아 정부는 어느나라의 국경을 봉쇄했는가?") == ["시리아"]
     assert "얼마" not in proper_nouns("법원은 김경준에게 얼마의 벌금을 선고하였나?")
+
+
+def test_a_name_the_ocr_model_cannot_write_says_so_when_missing():
+    from docagent.agent.verify import not_named
+
+    assert not_named("한빛전자", "a.pdf") == "한빛전자 is not named in a.pdf"
+    reason = not_named("솔뫼군", "water.pdf")  # Debian's kor model has no 뫼
+    assert reason.startswith("솔뫼군 is not named in water.pdf") and "cannot write 뫼" in reason
