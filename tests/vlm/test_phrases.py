@@ -27,3 +27,16 @@ def test_a_percent_sign_is_no_name_part_and_stop_words_do_not_open_a_run() -> No
     sent = split_sentences(text)[0]
     surfaces = {text[c.start:c.end] for c in candidates(analyse_question("12.5% 증가한 것은 무엇인가?"), sent, text)}
     assert "전년 대비 12.5%" not in surfaces and "매출액" in surfaces
+
+
+def test_the_words_between_two_quotations_are_not_quoted() -> None:
+    # a closing mark opens nothing: after a quotation too long to be an answer, ”이라며 “ is
+    # what lies between it and the next one
+    text = ("한나라당은 “이번 사건은 북한의 명백한 도발이며 정부는 그 책임을 끝까지 분명하게 물어야 한다”이라며 "
+            "“사과하라”고 요구했다. 《조선중앙통신이 전한 북측의 긴 성명과 그에 대한 해설 기사 전문》와 《로동신문》은 반발했다.")
+    q = analyse_question("북한의 책임론을 주장한 당은?")
+    quoted = set()
+    for sent in split_sentences(text):
+        quoted |= {text[c.start:c.end] for c in candidates(q, sent, text) if c.kind == "quoted"}
+    assert {"사과하라", "로동신문"} <= quoted
+    assert not any("이라며" in s or s.strip() == "와" for s in quoted)

@@ -31,7 +31,9 @@ from vlm.extractive.question import AnswerType, Question
 _CHUNK_TAGS = frozenset({"NNG", "NNP", "NNB", "NR", "SN", "SL", "SH", "XSN", "XPN", "XR"})
 PLACE_SUFFIXES = ("시", "도", "군", "구", "동", "읍", "면", "리", "국", "섬", "산", "강", "역",
                    "대학교", "학교", "공항", "항", "궁", "성", "주", "현", "관", "청")
-_QUOTED = re.compile(r"[\"“”'‘’「『《〈<]([^\"“”'‘’「」『』《》〈〉<>]{1,40})[\"“”'‘’」』》〉>]")
+# A quotation opens on an opening mark and closes on a closing one: with either kind at either
+# end, a quotation too long to match left its closing mark to open what follows it (”이라며 “).
+_QUOTED = re.compile(r"[\"'“‘「『《〈<]([^\"“”'‘’「」『』《》〈〉<>]{1,40})[\"'”’」』》〉>]")
 # Title brackets pair up, so what they enclose may hold an apostrophe (《Let's Talk About Love》).
 _BRACKETED = re.compile(r"《([^《》]{1,60})》|〈([^〈〉]{1,60})〉|「([^「」]{1,60})」|『([^『』]{1,60})』")
 # "..., X 때문에" / "X를 위해": the clause before the marker states the reason or purpose.
