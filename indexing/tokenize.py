@@ -253,8 +253,7 @@ class KoreanAnalyzer:
 
     def index_terms(self, text: str) -> list[str]:
         """The default BM25 terms: morphemes, noun pairs, then prefixed Hangul bigrams."""
-        tokens = get_kiwi().tokenize(text) if text.strip() else []
-        return _content_terms(tokens) + noun_pairs(tokens) + word_stems(text, tokens) + _prefixed_bigrams(text)
+        return _index_terms(text, get_kiwi().tokenize(text) if text.strip() else [])
 
     def query_terms(self, text: str) -> list[str]:
         """``index_terms`` of a question, without its question words (``QUERY_STOPWORDS``)
@@ -282,10 +281,7 @@ class KoreanAnalyzer:
 
     def index_terms_batch(self, texts: list[str]) -> list[list[str]]:
         """``index_terms`` of many texts; use the same function for documents and queries."""
-        return [
-            _content_terms(tokens) + noun_pairs(tokens) + word_stems(text, tokens) + _prefixed_bigrams(text)
-            for text, tokens in zip(texts, self._iter_tokens(texts), strict=True)
-        ]
+        return [_index_terms(text, tokens) for text, tokens in zip(texts, self._iter_tokens(texts), strict=True)]
 
     def _iter_tokens(self, texts: list[str]) -> Iterator[list[Token]]:
         if isinstance(texts, str):
@@ -298,6 +294,11 @@ class KoreanAnalyzer:
             results = dict(zip(nonblank, analysed, strict=True))
         for i in range(len(texts)):
             yield results.get(i, [])
+
+
+def _index_terms(text: str, tokens: Sequence[Token]) -> list[str]:
+    """What ``index_terms`` and ``index_terms_batch`` make of one analysed text."""
+    return _content_terms(tokens) + noun_pairs(tokens) + word_stems(text, tokens) + _prefixed_bigrams(text)
 
 
 def _prefixed_bigrams(text: str) -> list[str]:
