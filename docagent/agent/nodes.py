@@ -114,7 +114,8 @@ class Nodes:
         readings = dict(state.get("readings", {}))
         tried = {i: list(v) for i, v in state.get("tried", {}).items()}
         by_crop = {c.crop_id: c for cs in state.get("candidates", {}).values() for c in cs}
-        documents = document_texts(list(by_crop.values()))
+        documents = {doc: f"{text} {self.retriever.document_text(doc)}"
+                     for doc, text in document_texts(list(by_crop.values())).items()}
         rejected: list[str] = []
         for sub in self.open_subs(state):
             for reading in state.get("proposals", {}).get(sub.id, []):

@@ -30,6 +30,11 @@ class Retriever(Protocol):
     def retrieve(self, query: str, k: int) -> list[Candidate]:
         """The ``k`` best crops for ``query``, best first, ready to read."""
 
+    def document_text(self, document_id: str) -> str:
+        """The text of every crop of a document: where a name the question gives is looked
+        for when the crops read do not write it (an article names 창세기 on one page and
+        answers on another)."""
+
 
 class CollectionRetriever:
     """Searches one tenant's collection inside an open session (read-only)."""
@@ -42,6 +47,7 @@ class CollectionRetriever:
         self.collection = get_collection(session, self.tenant, collection_name)
         self.index = open_index(settings, session, self.collection)
         self.embedder = embedder_for(self.collection.embedder)
+        self._documents: dict[str, str] = {}
 
     def retrieve(self, query: str, k: int) -> list[Candidate]:
         query = validate_query(query, k)
@@ -65,6 +71,14 @@ class CollectionRetriever:
             others = [part_citation(parts[p], r) for p in ctx.parts if p != crop.id and p in parts]
             out.append(Candidate(r, ci, context_of(r), rank, others))
         return out
+
+    def document_text(self, document_id: str) -> str:
+        if document_id not in self._documents:
+            texts = self.s.scalars(select(Crop.text).where(
+                Crop.document_id == document_id, Crop.tenant_id == self.tenant.id,
+                Crop.collection_id == self.collection.id).order_by(Crop.page_id, Crop.order))
+            self._documents[document_id] = "\n".join(t for t in texts if t)
+        return self._documents[document_id]
 
     def _attach_image(self, ci: CropInput, crop: Crop) -> None:
         """The crop's pixels for a backend that reads them; without them (the original gone

@@ -15,13 +15,18 @@ import re
 from docagent.agent.evidence import Candidate
 from docagent.agent.state import Reading, SubQuestion
 from indexing.geometry import Box
+from vlm.extractive.name_shapes import korean_name
 from vlm.extractive.question import analyse_question
 
 MARGIN_PT = 3.0
 _LEADING_OWNER = re.compile(r"^\s*(?:\S+\s+){0,2}?([가-힣A-Za-z][가-힣A-Za-z0-9]{1,30})의\s")
 _NAME_WORD = re.compile(r"[가-힣A-Za-z]{2,30}")
+_HANGUL_WORD = re.compile(r"[가-힣]+")
 _DATING = frozenset({"기준", "현재", "당시", "연말", "말"})  # 2001년 기준: when, not whose
 _POINTING = frozenset({"이", "본", "해당", "그", "동"})  # 이 법안의, 본 보고서의: the document itself
+# "어떤 사건의", "다른 후보의": the owner is what is asked or any one, not a name
+_DETERMINERS = frozenset({"어떤", "어느", "무슨", "다른", "모든", "각", "여러", "몇몇"})
+_PRONOUNS = frozenset({"자신", "자신들", "자기", "그들", "이들", "그녀", "우리", "저희", "모두"})
 _GENERIC = frozenset({"사람", "상대", "인물", "그림", "표", "차트", "그래프", "문서", "보고서", "회사", "기업", "도시",
                       "나라", "국가", "학교", "병원", "펀드", "제품", "이름", "당시", "이후", "이전", "최초", "처음",
                       # question words: "누구의 보수당", "무엇의 약자" name nobody
@@ -52,9 +57,9 @@ def _inside(b: list[float], crop: Box) -> bool:
 def check(reading: Reading, sub: SubQuestion, c: Candidate, numeric: bool,
           document: str = "") -> str:
     """``""`` when the reading is supported, else why not (for the step log). ``document``:
-    the text of the other crops of the crop's document that were retrieved with it, where a
-    name the question gives may be written whole (an article names 북한 in one paragraph and
-    answers in the next); years must still be in the crop or its title."""
+    the text of the crop's whole document, where a name the question gives may be written
+    (an article names 북한 in one paragraph and answers in the next); years must still be in
+    the crop or its title."""
     if not reading.text and not reading.values:
         return reading.note or "no answer in this crop"
     hay = _haystack(c)
@@ -85,8 +90,42 @@ def check(reading: Reading, sub: SubQuestion, c: Candidate, numeric: bool,
         name = _squash(name)
         whole = name.casefold()
         if not _named(name, named) and whole not in document and _TRAILING_PARTICLE.sub("", whole) not in document:
-            return not_named(name, c.result["filename"])
+            written = spelt_otherwise(_TRAILING_PARTICLE.sub("", name), named + document)
+            if written is None:
+                return not_named(name, c.result["filename"])
+            read_as = f"질문의 '{name}'은 문서에 '{written}'(으)로 쓰여 있습니다"
+            reading.note = f"{reading.note}; {read_as}" if reading.note else read_as
     return ""
+
+
+def spelt_otherwise(name: str, text: str) -> str | None:
+    """How ``text`` writes a name that the question misspells by one letter of one syllable
+    (헤리슨 for 해리슨, 뉘르루르크링 for 뉘르부르크링), or None. Only names of three Hangul
+    syllables or more that do not read as a Korean person's name: 김민수 and 김민서 are two
+    people, and a two-syllable name a letter apart is another word."""
+    if len(name) < 3 or not _HANGUL_WORD.fullmatch(name) or korean_name(name):
+        return None
+    half = len(name) // 2
+    for part, offset in ((name[:half], 0), (name[half:], half)):  # one half is spelt right
+        at = text.find(part)
+        while at >= 0:
+            start = at - offset
+            window = text[start:start + len(name)] if start >= 0 else ""
+            if len(window) == len(name) and _one_letter_apart(name, window):
+                return window
+            at = text.find(part, at + 1)
+    return None
+
+
+def _one_letter_apart(a: str, b: str) -> bool:
+    """Same length, one syllable different, and that syllable by one jamo (initial, vowel or
+    final consonant)."""
+    diff = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
+    if len(diff) != 1 or not all("가" <= ch <= "힣" for ch in diff[0]):
+        return False
+    x, y = (ord(ch) - 0xAC00 for ch in diff[0])
+    parts = ((x // 588, y // 588), (x // 28 % 21, y // 28 % 21), (x % 28, y % 28))
+    return sum(p != q for p, q in parts) == 1
 
 
 def not_named(name: str, filename: str) -> str:
@@ -125,13 +164,22 @@ def proper_nouns(text: str) -> list[str]:
     names = {e[:-1] if len(e) > 2 and e.endswith("의") else e for e in q.entities if not e.isdigit()}
     names = {n for n in names if n not in _GENERIC and not n.startswith(_ASKING)}
     m = _LEADING_OWNER.match(text)
-    if m and set(text[:m.start(1)].split()[-1:]) & _POINTING:
-        m = None  # "이 법안의 제안 이유": the document asked about, which names no one
-    if m and not _YEAR.match(m.group(1)) and m.group(1) not in _GENERIC and not m.group(1).startswith(_ASKING) \
-            and not m.group(1).endswith(("년", "월", "일")):
+    if m and set(text[:m.start(1)].split()[-1:]) & (_POINTING | _DETERMINERS):
+        m = None  # "이 법안의 제안 이유", "어떤 사건의 여파": no one is named
+    if m and _owner_word(m.group(1)):
         names.add(m.group(1))  # "가공학교의 ...": whose value is asked, even when Kiwi does not tag it
         names.update(owner_words(text[:m.start(1)]))
     return sorted(names)
+
+
+def _owner_word(word: str) -> bool:
+    """Whether the word before a possessive names someone: not a year or date, a generic
+    noun, a question word, a pronoun (자신들의), or a word ending in a particle (후보들과의)."""
+    if _YEAR.match(word) or word in _GENERIC or word in _PRONOUNS or word.startswith(_ASKING) \
+            or word.endswith(("년", "월", "일")):
+        return False
+    last = analyse_question(word).tokens[-1:]
+    return not (last and last[0].tag.startswith("J"))
 
 
 def owner_words(text: str) -> list[str]:
@@ -148,10 +196,11 @@ def owner_words(text: str) -> list[str]:
 
 
 def _plain_word(word: str) -> bool:
-    if not _NAME_WORD.fullmatch(word) or word in _GENERIC or word in _DATING or word.endswith(("년", "월", "일")):
+    """A word that can be part of a name: nouns only (not 귀국했을때, not 도서관이)."""
+    if not _NAME_WORD.fullmatch(word) or word in _GENERIC or word in _DATING or word in _PRONOUNS \
+            or word in _DETERMINERS or word.endswith(("년", "월", "일")):
         return False
-    last = analyse_question(word).tokens[-1:]
-    return not (last and last[0].tag.startswith(("J", "E")))
+    return all(t.tag.startswith(("N", "S", "XS", "XP")) for t in analyse_question(word).tokens)
 
 
 def _named(name: str, hay: str) -> bool:

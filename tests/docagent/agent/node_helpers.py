@@ -16,6 +16,9 @@ class FakeRetriever:
         self.queries.append((query, k))
         return self.candidates[:k]
 
+    def document_text(self, document_id: str) -> str:
+        return " ".join(c.crop.text for c in self.candidates if str(c.result.get("document_id")) == document_id)
+
 
 def run_until_verify(nodes: Nodes, question: str) -> dict:
     state: dict = {"question": question, "k": 3, "steps": []}

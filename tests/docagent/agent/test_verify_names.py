@@ -56,3 +56,45 @@ def test_a_name_the_ocr_model_cannot_write_says_so_when_missing():
     assert not_named("한빛전자", "a.pdf") == "한빛전자 is not named in a.pdf"
     reason = not_named("솔뫼군", "water.pdf")  # Debian's kor model has no 뫼
     assert reason.startswith("솔뫼군 is not named in water.pdf") and "cannot write 뫼" in reason
+
+
+def test_what_is_asked_or_pointed_at_names_nobody():
+    # the owner after a determiner is what the question asks, a pronoun is nobody
+    assert proper_nouns("어떤 사건의 여파로 인해 영국 정부는 불안에 민감하게 되었는가?") == ["영국"]
+    assert proper_nouns("대신들은 자신들의 결정과 무엇을 의원들에게 보고하는가?") == []
+    # nor are a word with a particle on it and a verb before the owner
+    assert proper_nouns("다른 모두 후보들과의 일대일 대결에서 지는 후보를 이르는 말은?") == []
+    assert proper_nouns("김경준이 귀국했을때 이명박의 지지율은 어느 정도였나?") == ["김경준", "이명박"]
+    assert proper_nouns("가상시의 2019년 인구는 얼마인가?") == ["가상시"]
+
+
+def test_a_name_misspelt_by_one_letter_is_found_as_written():
+    from docagent.agent.verify import spelt_otherwise
+
+    text = "벤저민해리슨은1888년에당선되었다.뉘르부르크링은독일의서킷이다.세바스찬베텔,김민서"
+    assert spelt_otherwise("헤리슨", text) == "해리슨"  # a vowel
+    assert spelt_otherwise("뉘르루르크링", text) == "뉘르부르크링"  # an initial consonant
+    assert spelt_otherwise("세바스차", text) == "세바스찬"  # a final consonant
+    # a person's name a letter apart is another person; two syllables are another word
+    assert spelt_otherwise("김민수", text) is None
+    assert spelt_otherwise("해리", "헤리") is None
+    assert spelt_otherwise("허리슨", text) is None  # two letters of one syllable
+
+
+def test_a_reading_under_a_misspelt_name_holds_and_says_how_it_was_read():
+    from docagent.agent.evidence import Candidate
+    from docagent.agent.state import Reading, SubQuestion
+    from docagent.agent.verify import check
+    from vlm.backends.base import CropInput
+
+    text = "벤저민 해리슨은 1888년 대통령 선거에서 당선되었다."
+    result = {"crop_id": "1", "bbox": [0, 0, 500, 100], "filename": "a.pdf", "page": 1,
+              "document_id": "d", "kind": "text", "page_size": [600, 800]}
+    c = Candidate(result, CropInput(text=text), "", 0)
+    sub = SubQuestion(0, "벤저민 헤리슨 대통령 당선 년도는?")
+    reading = Reading(0, text="1888년")
+    assert check(reading, sub, c, numeric=False, document=text) == ""
+    assert "'헤리슨'" in reading.note and "'해리슨'" in reading.note
+    other = Reading(0, text="1888년")
+    assert check(other, SubQuestion(0, "벤저민 허리손 대통령 당선 년도는?"), c, False, text).startswith(
+        "허리손 is not named")
