@@ -25,6 +25,7 @@ from vlm.extractive.morph import terms_of, tokenize
 from vlm.extractive.tables import expanded_grid
 
 _COVERAGE = re.compile(r"coverage=([0-9.]+)")
+_EVIDENCE = re.compile(r"evidence=([0-9.]+)")
 _CAPTION_NUMBER = re.compile(r"^\s*(그림|도표|차트|Figure|Fig\.?|Chart)\s*[0-9.]+\s*", re.IGNORECASE)
 
 _YEARISH = re.compile(r"^(?:19|20)\d\d\s*년?도?$|^\d{1,2}\s*월$|^Q[1-4]$|^\d분기$")
@@ -51,7 +52,7 @@ def propose(backend: VLMBackend, sub: SubQuestion, candidates: list[Candidate],
     scored = []
     for c, req, ans in zip(candidates, requests, answers, strict=False):
         reading = _reading(sub, c, req, ans)
-        m = _COVERAGE.search(ans.raw or "")
+        m = _EVIDENCE.search(ans.raw or "") or _COVERAGE.search(ans.raw or "")
         coverage = float(m.group(1)) if m else 0.5
         coverage *= _year_share(sub.text, req.question)
         said = _said_together(req.question, reading.citations[0].quote if ans.answerable else "")

@@ -127,6 +127,8 @@ class ExtractiveBackend(VLMBackend):
         best = max(found, key=lambda f: (bool(f.text), round(f.coverage, 3), f.score))
         raw = (f"rule={best.rule} crop={best.crop_index} coverage={best.coverage:.2f} "
                f"type={q.answer_type.value}")
+        if best.evidence:
+            raw += f" evidence={evidence_probability(best.evidence):.3f}"
         if self.fitted_evidence and best.evidence and best.text:
             if best.coverage < EVIDENCE_FLOOR or not answers(best.evidence):
                 return GroundedAnswer(
