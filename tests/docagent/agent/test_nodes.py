@@ -179,3 +179,21 @@ def test_a_column_without_a_unit_does_not_take_another_column_s() -> None:
     state = run_until_verify(nodes, "한빛전자의 2005년 고장정지 건수는?")
     (value,) = state["readings"][0].values
     assert value.text == "18" and value.unit == ""
+
+
+def test_readings_are_ranked_by_the_readers_evidence_score_before_coverage() -> None:
+    from docagent.agent.reading import propose
+    from docagent.agent.state import SubQuestion
+    from vlm.backends.base import GroundedAnswer
+
+    class Scripted:  # what the extractive reader says of each crop, in retrieval order
+        name = "extractive"
+
+        def answer(self, requests):  # type: ignore[no-untyped-def]
+            return [GroundedAnswer("민주당", True, raw="rule=paragraph.typed coverage=0.60 evidence=0.410"),
+                    GroundedAnswer("한나라당", True, raw="rule=paragraph.typed coverage=0.45 evidence=0.870")]
+
+    crops = [_candidate(0, text="민주당은 천안함 사건의 진상 규명을 요구했다.", crop_id="1"),
+             _candidate(1, text="한나라당은 천안함 사건에 대해 북한의 책임론을 주장했다.", crop_id="2")]
+    readings = propose(Scripted(), SubQuestion(0, "천안함 사건에 대해 북한의 책임론을 주장한 당은?"), crops)
+    assert [r.text for r in readings] == ["한나라당", "민주당"]
