@@ -110,3 +110,9 @@ def test_the_topic_that_opens_a_definition_is_marked() -> None:
                 "트랙 투어는 일반인이 트랙을 직접 운전해 볼 수 있는 프로그램이다.")
     assert f["트랙 투어"]["sentence_topic_for_span"] == 1.0
     assert f["투어"]["sentence_topic"] == 0.0  # a word cut out of the topic does not open it
+
+
+def test_a_named_thing_is_rarer_to_the_language_model_than_an_everyday_noun() -> None:
+    f = _scored("우드로 윌슨의 논문을 계기로 정립된 학문은?",
+                "우드로 윌슨의 논문을 계기로 사람들은 행정학이 정립되었다고 본다.")
+    assert f["행정학"]["rarity"] > f["사람들"]["rarity"] > 0.0

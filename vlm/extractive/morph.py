@@ -29,12 +29,15 @@ during many much does""".split())
 
 @dataclass(frozen=True, slots=True)
 class Token:
-    """One morpheme; ``text[start:end]`` is its surface in the analysed text."""
+    """One morpheme; ``text[start:end]`` is its surface in the analysed text. ``score`` is
+    Kiwi's language-model log-probability of the morpheme in its context: everyday words
+    (사람, 자체, 하나) score high, names and terms (행정학, 화합적취) low."""
 
     form: str
     tag: str
     start: int
     end: int
+    score: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +49,7 @@ class Sentence:
 
 
 def _tokens(raw: list) -> tuple[Token, ...]:
-    return tuple(Token(t.form, t.tag.split("-")[0], t.start, t.start + t.len) for t in raw)
+    return tuple(Token(t.form, t.tag.split("-")[0], t.start, t.start + t.len, t.score) for t in raw)
 
 
 @lru_cache(maxsize=1024)

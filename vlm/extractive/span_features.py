@@ -45,6 +45,7 @@ NAMES: tuple[str, ...] = (
                                                            "entity")),
     "entity_for_person", "quantity_for_number", "numbered_for_number", "head_follows",
     *(f"kind_{k}" for k in LATER_KINDS),
+    "rarity",
 )
 
 
@@ -176,7 +177,20 @@ def features(sig: Signals, sent: Sentence, c: Candidate, m: Match, text: str,
         _syllables(surface) / 10, float(rank == 0),
         *(float(kind == k) for k in KINDS),
         *_shape(q, sent, c, surface, text, follower),
+        *_rarity(toks[c.first:c.last + 1]),
     ]
+
+
+_RARITY_TAGS = frozenset({"NNG", "NNP", "XR", "VV", "VA"})
+
+
+def _rarity(toks: tuple) -> list[float]:
+    """How unexpected the candidate's rarest content morpheme is to Kiwi's language model (in
+    tens of nats): an answer names something (행정학, 화합적취), while the wrong spans of a right
+    sentence are often everyday nouns (사람들, 자체, 하나, 최초). The rarest, not the mean: a
+    name keeps its generic head (노터데임 대학교)."""
+    # Hangul morphemes only: the model scores every Latin word or number as unknown
+    return [max((-t.score / 10 for t in toks if t.tag in _RARITY_TAGS), default=0.0)]
 
 
 def score(vector: list[float], weights: tuple[float, ...]) -> float:

@@ -6,70 +6,71 @@ hand-set weights the reader used before, kept as the baseline the fit is compare
 """
 
 SPAN_WEIGHTS: tuple[float, ...] = (
-    +3.9922,  # coverage
-    +3.2873,  # type_fit
-    +3.7649,  # closeness
-    -3.2112,  # question_overlap
-    -0.3916,  # extra_words
-    +0.3204,  # ends_on_head
-    +4.0101,  # unit_fit
-    +4.0339,  # particle_fit
-    +4.0243,  # names_figure
-    -0.6974,  # phrase_goes_on_left
-    -0.9356,  # phrase_goes_on_right
-    -0.0010,  # glued_on_left
-    -1.0597,  # in_parentheses
-    -0.3252,  # hanja_share
-    +0.5321,  # latin_share
-    +0.3169,  # followed_by_JX
-    +0.0941,  # followed_by_JKS
-    +0.2175,  # followed_by_JKO
-    -0.4505,  # followed_by_JKG
-    +0.0064,  # followed_by_JKB
-    -0.2954,  # followed_by_JC
-    +0.1540,  # followed_by_VCP
+    +3.9930,  # coverage
+    +3.2823,  # type_fit
+    +3.7704,  # closeness
+    -3.2031,  # question_overlap
+    -0.3622,  # extra_words
+    +0.3296,  # ends_on_head
+    +4.0120,  # unit_fit
+    +4.0343,  # particle_fit
+    +4.0242,  # names_figure
+    -0.6594,  # phrase_goes_on_left
+    -0.9322,  # phrase_goes_on_right
+    -0.0008,  # glued_on_left
+    -0.9345,  # in_parentheses
+    -0.2295,  # hanja_share
+    +0.8010,  # latin_share
+    +0.3095,  # followed_by_JX
+    +0.1075,  # followed_by_JKS
+    +0.2194,  # followed_by_JKO
+    -0.4068,  # followed_by_JKG
+    +0.0408,  # followed_by_JKB
+    -0.2943,  # followed_by_JC
+    +0.1585,  # followed_by_VCP
     +0.0000,  # followed_by_JKQ
-    +1.1662,  # near_term_left
-    +1.0405,  # near_term_right
-    +0.0553,  # term_just_left
-    -0.0642,  # term_just_right
-    +0.0350,  # repeats_in_text
-    +0.0081,  # words
-    +0.3199,  # opens_sentence
-    -0.4180,  # neighbour_sentence
-    +0.1121,  # coverage_vs_best
-    +0.5904,  # syllables
-    +0.4180,  # best_sentence
-    -0.2602,  # kind_quantity
-    +0.4020,  # kind_entity
-    -0.3257,  # kind_noun
-    +0.3210,  # kind_quoted
+    +1.2983,  # near_term_left
+    +0.9797,  # near_term_right
+    +0.0316,  # term_just_left
+    -0.0287,  # term_just_right
+    +0.0489,  # repeats_in_text
+    -0.0134,  # words
+    +0.3798,  # opens_sentence
+    -0.4179,  # neighbour_sentence
+    +0.1159,  # coverage_vs_best
+    +0.3209,  # syllables
+    +0.4179,  # best_sentence
+    -0.1277,  # kind_quantity
+    +0.2617,  # kind_entity
+    -0.3133,  # kind_noun
+    +0.2924,  # kind_quoted
     +0.0000,  # kind_reason
-    +0.2821,  # kind_numbered
-    -0.1023,  # kind_dated
-    +0.2066,  # person_shape
-    +0.6107,  # person_shape_for_person
-    -0.2036,  # place_shape
-    -0.2732,  # place_shape_for_person
-    +0.5034,  # place_shape_for_place
-    +0.2716,  # role_after
-    +0.2149,  # role_after_for_person
-    +0.0019,  # speech_quote
-    +0.3988,  # after_wh_follows
-    -0.0898,  # after_wh_inside
-    -0.3777,  # ends_on_role
-    +0.1420,  # sentence_topic
-    +0.1347,  # sentence_topic_for_span
-    -0.2037,  # quantity_for_span
-    +0.3043,  # numbered_for_span
-    -0.1023,  # dated_for_span
-    +0.4089,  # quoted_for_span
-    +0.0616,  # entity_for_span
-    -0.0982,  # entity_for_person
-    -0.0565,  # quantity_for_number
-    -0.0222,  # numbered_for_number
-    +0.1580,  # head_follows
-    -0.3169,  # kind_words
+    +0.2770,  # kind_numbered
+    -0.1027,  # kind_dated
+    +0.1741,  # person_shape
+    +0.5826,  # person_shape_for_person
+    -0.1246,  # place_shape
+    -0.2515,  # place_shape_for_person
+    +0.5265,  # place_shape_for_place
+    +0.2515,  # role_after
+    +0.2036,  # role_after_for_person
+    +0.0104,  # speech_quote
+    +0.3944,  # after_wh_follows
+    -0.0892,  # after_wh_inside
+    -0.3643,  # ends_on_role
+    +0.1479,  # sentence_topic
+    +0.1352,  # sentence_topic_for_span
+    -0.0953,  # quantity_for_span
+    +0.3248,  # numbered_for_span
+    -0.1027,  # dated_for_span
+    +0.3723,  # quoted_for_span
+    -0.0087,  # entity_for_span
+    -0.1267,  # entity_for_person
+    -0.0324,  # quantity_for_number
+    -0.0479,  # numbered_for_number
+    +0.1375,  # head_follows
+    -0.2875,  # kind_words
+    +0.4387,  # rarity
 )
 
 HAND_WEIGHTS: tuple[float, ...] = (
@@ -137,4 +138,5 @@ HAND_WEIGHTS: tuple[float, ...] = (
     +0.0000,  # numbered_for_number
     +0.0000,  # head_follows
     +0.0000,  # kind_words
+    +0.0000,  # rarity
 )
