@@ -16,18 +16,20 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Sequence
+from dataclasses import dataclass
 from statistics import median
 
 import pymupdf
 
 from indexing.context import looks_like_caption, looks_like_heading
 from indexing.figures import Figure
-from indexing.geometry import Box, Space, union_of
+from indexing.geometry import Box, Space, centre_in, union_of
 from indexing.model import Region, RegionKind
 from indexing.ocr import OcrLine
 from indexing.table_reread import repair_decimals
-from indexing.tables import RuledGrid, table_from_grid
+from indexing.tables import CellGrid, RuledGrid, fill_cells, table_from_grid
 from indexing.textlayer import image_info
+from indexing.vector_grids import RULE_THICKNESS, page_grids
 
 LAYOUT_KINDS: dict[str, RegionKind] = {
     "text": RegionKind.TEXT,
@@ -226,10 +228,12 @@ def _split(regions: list[Region], axis: str) -> list[list[Region]]:
 
 
 def scan_regions(lines: list[OcrLine], grids: list[RuledGrid], width: float, height: float,
-                 figures: Sequence[Figure] = (), paragraphs: bool = False) -> list[Region]:
+                 figures: Sequence[Figure] = (), paragraphs: bool = False,
+                 tables: Sequence[Region] = ()) -> list[Region]:
     """Regions of a scanned page: ruled tables, figures with their labels, then blocks of the
-    other OCR lines (with ``paragraphs``, each block cut where a paragraph starts)."""
-    regions: list[Region] = [_figure_region(fig, lines) for fig in figures]
+    other OCR lines (with ``paragraphs``, each block cut where a paragraph starts). ``tables``:
+    table regions already made, ``lines`` holding none of their words."""
+    regions: list[Region] = [_figure_region(fig, lines) for fig in figures] + list(tables)
     labels = {i for fig in figures for i in fig.lines}
     outside = [ln for i, ln in enumerate(lines) if i not in labels
                and not any(ln.box.overlap_ratio(g.box) > 0.5 for g in grids)]
@@ -279,19 +283,25 @@ def split_paragraphs(block: list[int], lines: Sequence[OcrLine]) -> list[list[in
     return parts
 
 
-RULE_THICKNESS = 1.5  # points: an image or drawing this thin is a rule (TeX draws fraction bars so)
-SHORT_RULE = 0.25  # of the page width: a fraction bar or an underline; a table's rules are longer
+@dataclass(frozen=True, slots=True)
+class PlainPage:
+    """What a page laid out from its text-layer lines holds besides them: raster pictures set
+    apart from the text, and tables ruled in its vector drawing (cells known, not yet filled)."""
+
+    pictures: list[Box]
+    grids: list[CellGrid]
 
 
-def plain_page_pictures(page: pymupdf.Page) -> list[Box] | None:
-    """The pictures of a page whose text-layer lines are all a layout needs: text, short rules
-    and raster pictures set apart from the text. None where the page needs the layout model:
-    a drawing wider than a short rule or thicker than one (a table's rules, a vector chart),
-    or an image behind the whole page. Images too small to be a figure (logos, bullets, an
-    inline formula) are left out, as the model path leaves them (``missed_pictures``). About
-    2 ms to tell, against 0.2 s of CPU for the layout model."""
-    if not all(r.height <= RULE_THICKNESS and r.width <= SHORT_RULE * page.rect.width
-               for r in (pymupdf.Rect(d["rect"]) for d in page.get_cdrawings())):
+def plain_page(page: pymupdf.Page) -> PlainPage | None:
+    """The pictures and ruled tables of a page whose text-layer lines are all a layout needs
+    besides them. None where the page needs the layout model: a drawing other than rules,
+    small marks, shading behind a line and ruled tables (a vector chart, a diagram; see
+    ``indexing.vector_grids``), or an image behind the whole page. Images too small to be a
+    figure (logos, bullets, an inline formula) are left out, as the model path leaves them
+    (``missed_pictures``), and so are images inside a table (its crop shows them). A few ms
+    to tell, against 0.2 s of CPU for the layout model."""
+    grids = page_grids(page)
+    if grids is None:
         return None
     width, height = page.rect.width, page.rect.height
     pictures: list[Box] = []
@@ -301,9 +311,10 @@ def plain_page_pictures(page: pymupdf.Page) -> list[Box] | None:
             continue  # TeX's fraction bars are 1-pixel images
         if box.area > PICTURE_MAX_SHARE * width * height:
             return None
-        if box.area >= PICTURE_MIN_SHARE * width * height and min(box.width, box.height) >= PICTURE_MIN_SIDE:
+        if box.area >= PICTURE_MIN_SHARE * width * height and min(box.width, box.height) >= PICTURE_MIN_SIDE \
+                and not any(box.overlap_ratio(g.box) > 0.5 for g in grids):
             pictures.append(box)
-    return _merged(pictures)
+    return PlainPage(_merged(pictures), grids)
 
 
 PICTURE_LABEL_WORDS = 30  # more words than this inside a picture: text set over an image
@@ -323,19 +334,35 @@ def _merged(boxes: list[Box]) -> list[Box]:
 
 
 def text_layer_regions(lines: list[OcrLine], width: float, height: float,
-                       pictures: Sequence[Box] = ()) -> list[Region] | None:
+                       pictures: Sequence[Box] = (), grids: Sequence[CellGrid] = ()) -> list[Region] | None:
     """Regions of a plain page from its text-layer lines, as a scan's from OCR lines, with
-    paragraphs cut at indents and short sentence ends. A line mostly inside a picture is one
-    of its labels. None when a picture holds more words than labels (text set over an image:
-    the layout model decides)."""
-    lines = join_pieces(lines)
+    paragraphs cut at indents and short sentence ends. Each ruled grid is a table of the
+    words centred in its cells (as ``find_tables`` cells are filled on the model path); a line
+    mostly inside a picture is one of its labels. None when a picture holds more words than
+    labels (text set over an image: the layout model decides)."""
+    tables = [_grid_table(grid, lines) for grid in grids]
+    lines = join_pieces([rest for ln in lines if (rest := _outside(ln, grids)) is not None])
     figures = []
     for box in pictures:
         inside = [i for i, ln in enumerate(lines) if ln.box.overlap_ratio(box) > 0.5]
         if sum(len(lines[i].words) for i in inside) > PICTURE_LABEL_WORDS:
             return None
         figures.append(Figure(union_of([box, *(lines[i].box for i in inside)]), inside))
-    return scan_regions(lines, [], width, height, figures, paragraphs=True)
+    return scan_regions(lines, [], width, height, figures, paragraphs=True, tables=tables)
+
+
+def _grid_table(grid: CellGrid, lines: Sequence[OcrLine]) -> Region:
+    words = [w for line in lines for w in line.words if centre_in(w.box, grid.box)]
+    table = fill_cells(grid.cells, grid.n_rows, grid.n_cols, words)
+    return Region(RegionKind.TABLE, grid.box, text=table.to_markdown(), words=words, table=table)
+
+
+def _outside(line: OcrLine, grids: Sequence[CellGrid]) -> OcrLine | None:
+    """The part of ``line`` outside every grid (as a rule the whole line, or nothing)."""
+    words = [w for w in line.words if not any(centre_in(w.box, g.box) for g in grids)]
+    if len(words) == len(line.words):
+        return line
+    return OcrLine.of(words, line.block) if words else None
 
 
 _SECTION_NUMBER = re.compile(r"^(\d+(\.\d+)*\.?|[IVX]+\.?|[가-하]\.)$")

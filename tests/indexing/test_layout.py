@@ -164,10 +164,9 @@ def _page_lines(page: pymupdf.Page) -> list[OcrLine]:
     return [OcrLine.of(words) for words in page_lines(page)]
 
 
-def test_a_plain_text_page_is_cut_from_its_lines_as_the_model_cuts_it(korean_pdf, table_doc):
+def test_a_plain_text_page_is_cut_from_its_lines_as_the_model_cuts_it(korean_pdf):
     page = pymupdf.open(stream=korean_pdf.pdf, filetype="pdf")[0]
-    assert layout.plain_page_pictures(page) == []
-    assert layout.plain_page_pictures(pymupdf.open(stream=table_doc.pdf, filetype="pdf")[0]) is None
+    assert layout.plain_page(page) == layout.PlainPage([], [])
     ours = layout.text_layer_regions(_page_lines(page), page.rect.width, page.rect.height)
     model = layout.detect_regions(page)
     assert len(ours) == len(model)  # the title and four paragraphs
@@ -192,16 +191,18 @@ def test_a_centred_title_keeps_its_lines_and_a_section_number_its_heading():
     assert any(r.text == "1 Introduction" for r in regions)
 
 
-def test_a_short_rule_keeps_a_page_plain_and_a_table_rule_does_not():
-    def page_with_rule(width: float) -> pymupdf.Page:
+def test_rules_keep_a_page_plain_unless_they_rule_a_table_across():
+    def page_with_rules(width: float, *ys: float) -> pymupdf.Page:
         doc = pymupdf.open()
         page = doc.new_page(width=595, height=842)
         page.insert_text((72, 100), "Text above a rule.")
-        page.draw_line((72, 110), (72 + width, 110), width=0.5)
+        for y in ys:
+            page.draw_line((72, y), (72 + width, y), width=0.5)
         return page
 
-    assert layout.plain_page_pictures(page_with_rule(40)) == []  # a fraction bar, an underline
-    assert layout.plain_page_pictures(page_with_rule(400)) is None  # a table's rule
+    assert layout.plain_page(page_with_rules(40, 110)) == layout.PlainPage([], [])  # an underline
+    assert layout.plain_page(page_with_rules(400, 110)) == layout.PlainPage([], [])  # a separator
+    assert layout.plain_page(page_with_rules(400, 110, 150, 190)) is None  # a table's rules across
 
 
 def test_words_set_one_by_one_join_into_their_line():
@@ -236,21 +237,21 @@ def test_a_raster_figure_apart_from_the_text_keeps_the_page_off_the_model():
     label = [(120, 320, "Label A")]
     caption = [(72, 520, "Figure 1. A raster figure with one label on it.")]
     page = _page_with_image(figure, body + label + caption)
-    pictures = layout.plain_page_pictures(page)
-    assert pictures is not None and len(pictures) == 1 and pictures[0].overlap_ratio(Box(*figure, Space.PAGE)) > 0.99
+    pictures = layout.plain_page(page).pictures
+    assert len(pictures) == 1 and pictures[0].overlap_ratio(Box(*figure, Space.PAGE)) > 0.99
     regions = layout.text_layer_regions(_page_lines(page), 595, 842, pictures)
     picture = next(r for r in regions if r.kind == RegionKind.PICTURE)
     assert picture.text == "Label A" and picture.box.overlap_ratio(Box(*figure, Space.PAGE)) > 0.9
     assert any(r.text.startswith("Body line 0") and r.kind == RegionKind.TEXT for r in regions)
     assert any(r.text.startswith("Figure 1.") for r in regions)
-    assert layout.plain_page_pictures(page) != []  # a page of text alone it is not
+    assert layout.plain_page(page).pictures != []  # a page of text alone it is not
 
 
 def test_text_over_an_image_or_an_image_behind_the_page_needs_the_model():
     panel = pymupdf.Rect(60, 90, 540, 400)
     prose = [(72, 110 + 14 * i, f"Line {i}: several words of prose printed on a tinted panel here.") for i in range(6)]
     page = _page_with_image(panel, prose)
-    pictures = layout.plain_page_pictures(page)
-    assert pictures is not None and layout.text_layer_regions(_page_lines(page), 595, 842, pictures) is None
+    pictures = layout.plain_page(page).pictures
+    assert layout.text_layer_regions(_page_lines(page), 595, 842, pictures) is None
     background = _page_with_image(pymupdf.Rect(0, 0, 595, 842), prose)
-    assert layout.plain_page_pictures(background) is None
+    assert layout.plain_page(background) is None

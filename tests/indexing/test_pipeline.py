@@ -91,7 +91,7 @@ def test_a_failing_page_gets_a_warning_and_the_rest_go_on(long_pdf, monkeypatch)
         return real(page)
 
     monkeypatch.setattr(layout, "detect_regions", flaky)
-    monkeypatch.setattr(layout, "plain_page_pictures", lambda page: None)  # every page to the model
+    monkeypatch.setattr(layout, "plain_page", lambda page: None)  # every page to the model
     pages = run(long_pdf.pdf)
     assert [bool(p.warnings) for p in pages] == [False, True, False]
     assert "layout failed: RuntimeError: model exploded" in pages[1].warnings[0]
@@ -222,7 +222,7 @@ def test_a_crop_drawn_alone_has_the_pixels_cut_from_the_whole_page(real_pdf):
             assert draw_crop(page, off_page, dpi) is None
 
 
-def test_a_plain_text_page_needs_no_layout_model(korean_pdf, monkeypatch):
+def test_a_plain_text_page_needs_no_layout_model(korean_pdf, table_doc, monkeypatch):
     def broken(page):
         raise RuntimeError("model not needed here")
 
@@ -230,5 +230,8 @@ def test_a_plain_text_page_needs_no_layout_model(korean_pdf, monkeypatch):
     (page,) = run(korean_pdf.pdf)
     assert not page.warnings and len(page.regions) >= 5
     assert "반도체" in page_text(page)
+    (page,) = run(table_doc.pdf)  # a ruled table: its cells from its rules
+    table = next(r for r in page.regions if r.kind == RegionKind.TABLE)
+    assert not page.warnings and table.table.grid() == table_doc.grid
     (page,) = run(korean_pdf.pdf, plain_pages_by_lines=False)  # the model, when asked for
     assert "layout failed: RuntimeError: model not needed here" in page.warnings[0]
