@@ -1,8 +1,9 @@
 """Reading crops: one value per sub-question through the VLM backend, or a whole series.
 
 ``propose`` asks the backend about every candidate crop (one request per crop, in one batch)
-and returns the readings best first: answerable ones, then by how much of the question the
-evidence covered, then by retrieval rank. Boxes come back normalised to each crop and are
+and returns the readings best first: answerable ones, then by the reader's fitted evidence
+score when every one is a paragraph's span (else by how much of the question the evidence
+covered), then by retrieval rank. Boxes come back normalised to each crop and are
 mapped to page points through the crop's frame. ``read_series`` takes a table's (or chart's)
 row or column that the sub-question names, with the labels of the other axis, for extremes,
 trends, totals and lists, which no single cell answers. A reading from one part of a table
@@ -50,9 +51,10 @@ def propose(backend: VLMBackend, sub: SubQuestion, candidates: list[Candidate],
     if answers is None:
         answers = backend.answer(requests) if requests else []
     scored = []
+    by_evidence = _all_paragraphs(answers)
     for c, req, ans in zip(candidates, requests, answers, strict=False):
         reading = _reading(sub, c, req, ans)
-        m = _EVIDENCE.search(ans.raw or "") or _COVERAGE.search(ans.raw or "")
+        m = (_EVIDENCE if by_evidence else _COVERAGE).search(ans.raw or "")
         coverage = float(m.group(1)) if m else 0.5
         coverage *= _year_share(sub.text, req.question)
         said = _said_together(req.question, reading.citations[0].quote if ans.answerable else "")
@@ -62,6 +64,15 @@ def propose(backend: VLMBackend, sub: SubQuestion, candidates: list[Candidate],
             scored.append(((True, 0.34, 0, -c.rank), cell))  # below every reading the backend vouched for
     scored.sort(key=lambda t: t[0], reverse=True)
     return [r for _, r in scored]
+
+
+def _all_paragraphs(answers: list[GroundedAnswer]) -> bool:
+    """Whether every answer the backend vouched for carries the reader's fitted evidence score
+    (a span read from a paragraph). That score ranks paragraphs against each other better than
+    coverage does (a crop that holds the question's words but not its fact); a table cell's
+    reading has none, and against one, coverage ranks them all."""
+    vouched = [a for a in answers if a.answerable]
+    return bool(vouched) and all(_EVIDENCE.search(a.raw or "") for a in vouched)
 
 
 def _said_together(question: str, evidence: str) -> int:

@@ -197,3 +197,21 @@ def test_readings_are_ranked_by_the_readers_evidence_score_before_coverage() -> 
              _candidate(1, text="한나라당은 천안함 사건에 대해 북한의 책임론을 주장했다.", crop_id="2")]
     readings = propose(Scripted(), SubQuestion(0, "천안함 사건에 대해 북한의 책임론을 주장한 당은?"), crops)
     assert [r.text for r in readings] == ["한나라당", "민주당"]
+
+
+def test_against_a_table_cell_coverage_ranks_the_readings_as_before() -> None:
+    from docagent.agent.reading import propose
+    from docagent.agent.state import SubQuestion
+    from vlm.backends.base import GroundedAnswer
+
+    class Scripted:  # a paragraph's span (with an evidence score) and a table cell (without)
+        name = "extractive"
+
+        def answer(self, requests):  # type: ignore[no-untyped-def]
+            return [GroundedAnswer("1,743.5ha", True, raw="rule=paragraph.typed coverage=0.50 evidence=0.900"),
+                    GroundedAnswer("1,960.1", True, raw="rule=table.cell coverage=0.80")]
+
+    crops = [_candidate(0, text="새말항의 2022년 항만 면적은 1,743.5ha이다.", crop_id="1"),
+             _candidate(1, crop_id="2")]
+    readings = propose(Scripted(), SubQuestion(0, "새말항의 여객 수 가운데 2022년 값은 얼마입니까?"), crops)
+    assert [r.text for r in readings][:1] == ["1,960.1"]
