@@ -40,3 +40,16 @@ def test_the_words_between_two_quotations_are_not_quoted() -> None:
         quoted |= {text[c.start:c.end] for c in candidates(q, sent, text) if c.kind == "quoted"}
     assert {"사과하라", "로동신문"} <= quoted
     assert not any("이라며" in s or s.strip() == "와" for s in quoted)
+
+
+def test_a_why_question_takes_noun_phrases_and_most_the_one_marked_as_the_cause() -> None:
+    text = "그는 군대에 입대했으나 기관지확장증으로 진단받아 훈련소에서 강제 퇴소됐다."
+    sent = split_sentences(text)[0]
+    found = {text[c.start:c.end]: c.type_score
+             for c in candidates(analyse_question("그가 훈련소에서 강제 퇴소 당한 이유는?"), sent, text)}
+    assert found["기관지확장증"] > found["군대"] > 0.0
+    text = "국정농단 사태 때문에 5대과제의 이행은 하나도 되지 않았다."
+    sent = split_sentences(text)[0]
+    found = {text[c.start:c.end]: c.type_score
+             for c in candidates(analyse_question("5대과제가 이행되지 않은 이유는?"), sent, text)}
+    assert found["국정농단 사태"] > found.get("이행", 0.0)

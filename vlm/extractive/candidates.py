@@ -265,10 +265,27 @@ def _phrase(q: Question, toks: tuple[Token, ...], text: str, f: int, l_: int,
     if lead is not None and lead[2].kind in TEMPORAL_KINDS:
         typed = "dated"  # 2023년 회사: a year before a noun dates it, not counts it
     ts = _type_score(q, typed, has_nnp, surface)
+    if q.answer_type == AnswerType.REASON and typed != "numbered":
+        ts = REASON_CAUSE if _cause_follows(toks, l_) else REASON_PHRASE
     if (q.answer_type == AnswerType.PLACE and f > 0
             and toks[f - 1].form.lower() in ("in", "at", "from", "near")):
         ts += 0.15  # "in Cupertino": English marks places with a preposition
     return Candidate(toks[f].start, end, f, l_, ts, kind or typed)
+
+
+# "이유는?", "방법은?", "의미는?" are answered with a noun phrase as often as with a clause: the
+# cause written as "기관지확장증으로 진단받아", "제비뽑기로", "... 때문에" most of all.
+REASON_CAUSE, REASON_PHRASE = 0.8, 0.45
+_CAUSE_WORDS = frozenset({"때문", "덕분", "탓", "인하", "의하"})
+
+
+def _cause_follows(toks: tuple[Token, ...], last: int) -> bool:
+    """Whether a phrase is marked as a cause or means: ``로``/``으로`` glued after it, or
+    때문/덕분/탓/인하여 just after."""
+    nxt = toks[last + 1] if last + 1 < len(toks) else None
+    if nxt is not None and nxt.start == toks[last].end and nxt.tag == "JKB" and nxt.form in ("로", "으로"):
+        return True
+    return any(t.form in _CAUSE_WORDS for t in toks[last + 1:last + 4])
 
 
 def _glued(toks: tuple[Token, ...], last: int, qty: Quantity) -> bool:
