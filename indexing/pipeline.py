@@ -192,17 +192,17 @@ class _Run:
 
     def tables(self, rec: PageRecord) -> PageRecord:
         st = self.state[rec.number]
-        if rec.text_source != TextSource.TEXT_LAYER:
+        # a layout model's table boxes: the rules near each, or its words (a ruled grid of a
+        # page laid out from its lines came with its cells filled)
+        todo = [r for r in rec.regions if r.kind == RegionKind.TABLE and r.table is None]
+        if not todo or rec.text_source != TextSource.TEXT_LAYER:
             return rec
-        for region in rec.regions:
-            if region.kind != RegionKind.TABLE:
-                continue
-            if region.table is None:  # a layout model's box: the rules near it, or its words
-                found = tables.table_for_region(region.box, tables.find_grids_near(st.page, region.box), st.words)
-                if found is None:
-                    continue
+        for region in todo:
+            grids = tables.find_grids_near(st.page, region.box)
+            found = tables.table_for_region(region.box, grids, st.words)
+            if found is not None:
                 region.table, region.box = found
-            region.text = region.table.to_markdown()  # a ruled grid's cells came filled from layout
+                region.text = region.table.to_markdown()
         return rec
 
     def charts(self, rec: PageRecord) -> PageRecord:

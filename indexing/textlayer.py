@@ -178,7 +178,8 @@ def fill_regions(regions: list[Region], words: list[Word]) -> list[Word]:
     """Give each region the words whose centre lies in it; returns the words left over.
 
     A word inside several regions (a caption drawn over a picture) goes to the smallest.
-    Words keep extraction order, which follows lines and columns.
+    Words keep extraction order, which follows lines and columns. A region that already holds
+    its table (a ruled grid filled at layout) keeps the table's text.
     """
     leftovers: list[Word] = []
     by_region: dict[int, list[Word]] = {i: [] for i in range(len(regions))}
@@ -192,7 +193,8 @@ def fill_regions(regions: list[Region], words: list[Word]) -> list[Word]:
             leftovers.append(word)
     for i, region in enumerate(regions):
         region.words = by_region[i]
-        region.text = join_words(region.words)
+        if region.table is None:
+            region.text = join_words(region.words)
     return leftovers
 
 
