@@ -172,11 +172,15 @@ def proper_nouns(text: str) -> list[str]:
     return sorted(names)
 
 
+def _names_no_one(word: str) -> bool:
+    """A generic noun, a pronoun or a date word: no part of a name."""
+    return word in _GENERIC or word in _PRONOUNS or word.endswith(("년", "월", "일"))
+
+
 def _owner_word(word: str) -> bool:
     """Whether the word before a possessive names someone: not a year or date, a generic
     noun, a question word, a pronoun (자신들의), or a word ending in a particle (후보들과의)."""
-    if _YEAR.match(word) or word in _GENERIC or word in _PRONOUNS or word.startswith(_ASKING) \
-            or word.endswith(("년", "월", "일")):
+    if _YEAR.match(word) or _names_no_one(word) or word.startswith(_ASKING):
         return False
     last = analyse_question(word).tokens[-1:]
     return not (last and last[0].tag.startswith("J"))
@@ -197,8 +201,7 @@ def owner_words(text: str) -> list[str]:
 
 def _plain_word(word: str) -> bool:
     """A word that can be part of a name: nouns only (not 귀국했을때, not 도서관이)."""
-    if not _NAME_WORD.fullmatch(word) or word in _GENERIC or word in _DATING or word in _PRONOUNS \
-            or word in _DETERMINERS or word.endswith(("년", "월", "일")):
+    if not _NAME_WORD.fullmatch(word) or _names_no_one(word) or word in _DATING or word in _DETERMINERS:
         return False
     return all(t.tag.startswith(("N", "S", "XS", "XP")) for t in analyse_question(word).tokens)
 

@@ -127,14 +127,15 @@ class ExtractiveBackend(VLMBackend):
         best = max(found, key=lambda f: (bool(f.text), round(f.coverage, 3), f.score))
         raw = (f"rule={best.rule} crop={best.crop_index} coverage={best.coverage:.2f} "
                f"type={q.answer_type.value}")
-        if best.evidence:
-            raw += f" evidence={evidence_probability(best.evidence):.3f}"
-        if self.fitted_evidence and best.evidence and best.text:
+        probability = evidence_probability(best.evidence) if best.evidence else None
+        if probability is not None:
+            raw += f" evidence={probability:.3f}"
+        if self.fitted_evidence and probability is not None and best.text:
             if best.coverage < EVIDENCE_FLOOR or not answers(best.evidence):
                 return GroundedAnswer(
                     f"Cannot answer: the best match covers {best.coverage:.0%} of the question's "
-                    f"terms, and its evidence scores {evidence_probability(best.evidence):.2f}, "
-                    "below what answers.", False, raw=raw)
+                    f"terms, and its evidence scores {probability:.2f}, below what answers.",
+                    False, raw=raw)
         elif best.coverage < self.min_coverage:
             return GroundedAnswer(
                 f"Cannot answer: the best match covers {best.coverage:.0%} of the question's "
