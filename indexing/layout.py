@@ -130,9 +130,13 @@ def blocks_from_lines(line_boxes: list[Box], texts: Sequence[str] | None = None,
     ``lows``: each line's shortest word height; two lines whose shortest words are alike are
     alike too (Tesseract boxes some Hangul words to the full line height and others to their
     ink, and a short line may have more of the first: ``509,927권이고 열람 좌 석은 107석이다.``
-    was cut from the line above it).
+    was cut from the line above it). A numbered line that runs to the right edge of the lines
+    around it is a list item that wraps (``1. ... 대통령령으로 정하는`` | ``요건을 갖춘 ...``): it
+    starts a block and the lines under it go on in it.
     """
     alone = {i for i, t in enumerate(texts or ()) if looks_like_heading(t) or looks_like_caption(t)}
+    wraps = {i for i in alone if not looks_like_caption(texts[i]) and _runs_to_edge(i, line_boxes)} \
+        if texts else set()
     order = sorted(range(len(line_boxes)), key=lambda i: (line_boxes[i].y0, line_boxes[i].x0))
     blocks: list[list[int]] = []
     tails: list[int] = []  # each block's last line
@@ -140,7 +144,8 @@ def blocks_from_lines(line_boxes: list[Box], texts: Sequence[str] | None = None,
         box = line_boxes[i]
         for b, tail in enumerate(tails):
             low = (lows[tail], lows[i]) if lows is not None else None
-            if i not in alone and tail not in alone and _continues(line_boxes[tail], box, low):
+            open_tail = tail not in alone or (tail in wraps and len(blocks[b]) == 1)
+            if i not in alone and open_tail and _continues(line_boxes[tail], box, low):
                 blocks[b].append(i)
                 tails[b] = i
                 break
@@ -148,6 +153,18 @@ def blocks_from_lines(line_boxes: list[Box], texts: Sequence[str] | None = None,
             blocks.append([i])
             tails.append(i)
     return blocks
+
+
+WRAP_REACH = 1.5  # line heights: a line ending this near the edge of its column ran on
+
+
+def _runs_to_edge(i: int, line_boxes: list[Box]) -> bool:
+    """Whether line ``i`` ends at the right edge of the widest line it overlaps horizontally
+    (its column's edge) and is most of that line's width: set to the margin, it wrapped."""
+    box = line_boxes[i]
+    column = [b for b in line_boxes if min(b.x1, box.x1) - max(b.x0, box.x0) > 0.5 * box.width]
+    widest = max(column, key=lambda b: b.width)
+    return box.width > 0.6 * widest.width and box.x1 >= widest.x1 - WRAP_REACH * box.height
 
 
 def _continues(tail: Box, line: Box, lows: tuple[float, float] | None = None) -> bool:
@@ -274,13 +291,22 @@ def split_paragraphs(block: list[int], lines: Sequence[OcrLine]) -> list[list[in
         h = max(lines[i].box.height, 1.0)
         # a first line runs to the right edge: a centred title's second line does not
         indented = (lines[i].box.x0 - left > 0.6 * h and lines[prev].box.x0 - left <= 0.6 * h
-                    and right - lines[i].box.x1 <= 2.0 * h)
+                    and right - lines[i].box.x1 <= 2.0 * h and not _hangs(lines[prev], lines[i]))
         short_end = right - lines[prev].box.x1 > 2.0 * h and ends_sentence(lines[prev].text)
         if indented or short_end:
             parts.append([i])
         else:
             parts[-1].append(i)
     return parts
+
+
+def _hangs(item: OcrLine, line: OcrLine) -> bool:
+    """Whether ``line`` is the indented run-on of a numbered item (``3. 「농업ㆍ농촌 ...``):
+    it starts no further in than the item's text after its number."""
+    words = item.words
+    if len(words) < 2 or not _SECTION_NUMBER.match(words[0].text):
+        return False
+    return line.box.x0 <= words[1].box.x0 + 0.6 * max(line.box.height, 1.0)
 
 
 @dataclass(frozen=True, slots=True)

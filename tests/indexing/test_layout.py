@@ -191,6 +191,27 @@ def test_a_centred_title_keeps_its_lines_and_a_section_number_its_heading():
     assert any(r.text == "1 Introduction" for r in regions)
 
 
+def test_a_numbered_item_that_wraps_is_a_paragraph_and_a_short_one_a_heading():
+    # a bill's list: each item runs to the right margin and goes on under its text (hanging)
+    def item(y: float, number: str, first: str, rest: str, rest_x1: float) -> list[OcrLine]:
+        return [_words_line([(number, 85, y, 92, y + 17), (first, 99, y, 524, y + 17)]),
+                line(95, y + 32, rest_x1, y + 49, rest)]
+
+    lines = [line(71, 400, 524, 417, "같은 항에 각 호를 다음과 같이 신설하며 그 내용은 다음과 같다"),
+             *item(458, "1.", "아동ㆍ청년ㆍ여성을 각각 대표할 수 있는 대통령령으로 정하는", "요건을 갖춘 단체", 305),
+             *item(522, "2.", "「농업ㆍ농촌 및 식품산업 기본법」 제3조제4호에 따른 생산자",
+                   "단체 및 「수산업ㆍ어촌 발전 기본법」 제3조제5호에 따른 생산자", 524),
+             line(85, 650, 200, 667, "3. 주요 지표"), line(71, 690, 524, 707, "본문은 여기서 시작하여 다음 줄로")]
+    regions = layout.text_layer_regions(lines, 595, 842)
+    texts = [r.text for r in regions]
+    assert "1. 아동ㆍ청년ㆍ여성을 각각 대표할 수 있는 대통령령으로 정하는\n요건을 갖춘 단체" in texts
+    assert any(t.startswith("2. 「농업") and t.endswith("생산자") and "\n" in t for t in texts)
+    heading = next(r for r in regions if r.text == "3. 주요 지표")  # short: it names a section
+    assert heading.kind == RegionKind.SECTION_HEADER
+    assert not any(r.kind == RegionKind.SECTION_HEADER for r in regions if r is not heading)
+    assert not layout.fragmented(regions)
+
+
 def test_rules_keep_a_page_plain_unless_they_rule_a_table_across():
     def page_with_rules(width: float, *ys: float) -> pymupdf.Page:
         doc = pymupdf.open()
