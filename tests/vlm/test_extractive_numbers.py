@@ -98,6 +98,18 @@ def test_find_quantities_keeps_surface_forms_and_offsets() -> None:
         assert text[q.start:q.end] == q.surface
 
 
+def test_a_count_written_as_korean_writes_it_is_one_quantity() -> None:
+    # a last group after 만, an approximate 여, an ordinal 제, a span of years
+    text = "인구는 36만 905명, 참가자는 34,000 여명과 700여명, 제64대 의장이 7년간 일한 곳이다. 경제64대."
+    found = {q.surface: q for q in find_quantities(text)}
+    assert found["36만 905명"].value == 360905
+    assert found["34,000 여명"].value == 34000 and found["700여명"].unit == "명"
+    assert found["제64대"].value == 64
+    assert found["7년간"].kind == QuantityKind.DURATION
+    assert "64대" in found  # 경제 is a word, not the prefix 제
+    assert [q.surface for q in find_quantities("10만 2019년 기준 3 여성")] == ["10만", "2019년", "3"]
+
+
 def test_unit_before_comma_is_kept() -> None:
     assert [q.surface for q in find_quantities("각각 120분, 다음 20수에 60분씩")][:1] == ["120분"]
 

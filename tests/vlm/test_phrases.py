@@ -22,6 +22,15 @@ def test_hyphens_ampersands_and_a_trimmed_suffix_make_runs() -> None:
     assert {"CD-ROM", "Bill & Melinda Gates Foundation", "의원내각제"} <= runs
 
 
+def test_a_name_set_with_a_hyphen_or_an_exclamation_mark_is_one_candidate() -> None:
+    def surfaces(text: str, question: str) -> set[str]:
+        sent = split_sentences(text)[0]
+        return {text[c.start:c.end] for c in candidates(analyse_question(question), sent, text)}
+
+    assert "토마스 마이르-하팅" in surfaces("역사학자 토마스 마이르-하팅이 말했다.", "누가 말했나?")
+    assert "E!Online" in surfaces("E!Online에 따르면 그는 떠났다.", "어디에 따르면 떠났나?")
+
+
 def test_a_percent_sign_is_no_name_part_and_stop_words_do_not_open_a_run() -> None:
     text = "2023년 회사의 매출액은 3,450억 원으로 전년 대비 12.5% 증가하였다."
     sent = split_sentences(text)[0]

@@ -119,8 +119,13 @@ def _noun_chunks(sent: Sentence) -> list[tuple[int, int]]:
             i += 1
             continue
         j = i
-        while j + 1 < len(toks) and chunk_token(toks[j + 1]) and not toks[j].form.endswith(","):
-            j += 1
+        while j + 1 < len(toks):
+            if chunk_token(toks[j + 1]) and not toks[j].form.endswith(","):
+                j += 1
+            elif _joined(toks, j + 1):
+                j += 2
+            else:
+                break
         a, b = i, j
         while a <= b and _is_edge_stop(toks[a], _alone(toks, a)):
             a += 1
@@ -131,6 +136,20 @@ def _noun_chunks(sent: Sentence) -> list[tuple[int, int]]:
             chunks.append((a, b))
         i = j + 1
     return chunks
+
+
+_JOINERS = frozenset({"-", "!", "&", "+"})
+
+
+def _joined(toks: tuple[Token, ...], i: int) -> bool:
+    """Whether ``toks[i]`` is a mark set between two parts of one name with no space either
+    side (마이르-하팅, E!Online, KH-2); a figure after it joins only a Latin name or a figure
+    (``NHL규격-200 ft`` sets a size apart)."""
+    if i + 1 >= len(toks) or toks[i].form not in _JOINERS or not chunk_token(toks[i + 1]):
+        return False
+    if toks[i + 1].tag == "SN" and toks[i - 1].tag not in ("SL", "SN"):
+        return False
+    return toks[i - 1].end == toks[i].start and toks[i].end == toks[i + 1].start
 
 
 def _token_range(sent: Sentence, start: int, end: int) -> tuple[int, int] | None:

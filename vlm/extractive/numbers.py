@@ -55,7 +55,7 @@ _PERCENT = ("%p", "%", "퍼센트", "퍼센트포인트", "bp", "bps")
 _DURATION = ("개월", "년간", "시간", "주일", "일간", "분기")
 # Counters and units kept with the number; longer spellings first so the regex prefers them.
 _COUNTERS = (
-    "번째", "가구", "세대", "마리", "차례", "km", "kg", "cm", "mm", "㎡", "㎢", "pt",
+    "번째", "개국", "가구", "세대", "마리", "차례", "km", "kg", "cm", "mm", "㎡", "㎢", "pt",
     "명", "개", "대", "회", "차", "건", "배", "위", "번", "곳", "척", "점", "층", "호", "권",
     "편", "종", "주", "세", "살", "톤", "평", "석", "m", "t", "g", "등", "호선", "골", "표", "승",
     "패", "타", "경기", "분", "초", "군데", "킬로미터", "미터", "킬로그램", "그램", "리터",
@@ -67,7 +67,7 @@ _UNIT_ALT = "|".join(re.escape(u) for u in sorted(
     _CURRENCY + _PERCENT + _DURATION + _COUNTERS, key=len, reverse=True))
 
 _DATE_RE = re.compile(
-    r"(?:(?:기원전|서기|BC|AD)\s?)?(?P<y>\d{1,4})\s?년(?P<decade>대)?(?:\s?(?P<m>\d{1,2})\s?월)?"
+    r"(?:(?:기원전|서기|BC|AD)\s?)?(?P<y>\d{1,4})\s?년(?!간)(?P<decade>대)?(?:\s?(?P<m>\d{1,2})\s?월)?"
     r"(?:\s?(?P<d>\d{1,2})\s?일)?"
     r"|(?P<y2>\d{4})\s?[./-]\s?(?P<m2>\d{1,2})(?:\s?[./-]\s?(?P<d2>\d{1,2}))?\.?(?!\d)"
     r"|(?P<m3>\d{1,2})\s?월(?:\s?(?P<d3>\d{1,2})\s?일)?"
@@ -81,9 +81,11 @@ _EN_DATE_RE = re.compile(
     r"(?:\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?)?,?\s+(?P<y>\d{4})\b")
 _TIME_RE = re.compile(r"(?:(?P<half>오전|오후|새벽|밤|낮)\s?)?(?P<h>\d{1,2})\s?시(?:\s?(?P<m>\d{1,2})\s?분)?"
                       r"(?:\s?(?P<s>\d{1,2})\s?초)?")
+# After 만, 억 or 조 a last group below ten thousand may follow before the unit (36만 905명).
 _AMOUNT_RE = re.compile(
-    rf"(?P<sign>{_SIGN})?(?P<body>{_NUM}(?:\s?[조억만천백]{{1,2}}(?:\s?{_NUM}(?=\s?[조억만천백]))?)*)"
-    rf"(?!\d)(?P<unit>\s?(?:{_UNIT_ALT})(?:/(?:{_UNIT_ALT}|㎢|㎡|km²|h|s))?)?"
+    rf"(?P<sign>{_SIGN})?(?P<body>{_NUM}(?:\s?[조억만천백]{{1,2}}(?:\s?{_NUM}(?=\s?[조억만천백]))?)*"
+    rf"(?:(?<=[조억만])\s?(?:\d,\d{{3}}|\d{{1,4}})(?=\s?(?:{_UNIT_ALT})))?)"
+    rf"(?!\d)(?P<about>여|\s여(?=\s?(?:{_UNIT_ALT})))?(?P<unit>\s?(?:{_UNIT_ALT})(?:/(?:{_UNIT_ALT}|㎢|㎡|km²|h|s))?)?"
 )
 _ENGLISH_MONEY = re.compile(rf"(?P<cur>[$€£¥₩])\s?(?P<body>{_NUM})(?:\s?(?P<scale>million|billion|trillion|thousand|[mbk]n?\b))?",
                             re.IGNORECASE)
@@ -240,13 +242,22 @@ def find_quantities(text: str) -> list[Quantity]:
         unit = (m.group("unit") or "").strip()
         surface = m.group(0).rstrip(" ,.")
         end = m.start() + len(surface)
+        start = m.start()
+        if unit and _ordinal_prefix(text, start):  # 제64대: the ordinal is the whole figure
+            start, surface = start - 1, "제" + surface
         if not unit and re.fullmatch(r"1\d{3}|20\d\d", surface):
             # a bare four-digit number from 1000 to 2099 is a year far more often than not
             claim(Quantity(surface, m.start(), end, value, "", QuantityKind.YEAR, (int(value),)))
             continue
-        claim(Quantity(surface, m.start(), end, value, unit, _unit_kind(unit)))
+        claim(Quantity(surface, start, end, value, unit, _unit_kind(unit)))
     found.sort(key=lambda q: q.start)
     return found
+
+
+def _ordinal_prefix(text: str, at: int) -> bool:
+    """Whether the figure at ``at`` follows the ordinal prefix 제 as a word's start (제64대,
+    not 경제64)."""
+    return at >= 1 and text[at - 1] == "제" and (at < 2 or not "가" <= text[at - 2] <= "힣")
 
 
 def parse_quantity(text: str) -> Quantity | None:
