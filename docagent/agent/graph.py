@@ -2,6 +2,7 @@
 
 plan -> retrieve -> read -> verify -(open sub-questions and rounds left)-> retrieve
                                    -(otherwise)-> synthesize -> END
+synthesize -(no answer as planned: once, the question asked as one lookup)-> retrieve
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from docagent.agent.retriever import Retriever
 from docagent.agent.state import AgentState, Step
 from vlm.backends.base import VLMBackend
 
-# Each round is three nodes; plan and synthesize add two. LangGraph stops a graph past this.
+# Each round is three nodes; plan and synthesize add two, and a second plan's rounds as many
+# again. LangGraph stops a graph past this.
 RECURSION_LIMIT = 32
 
 
@@ -32,7 +34,7 @@ def build_graph(nodes: Nodes, checkpointer=None):  # type: ignore[no-untyped-def
     g.add_edge("retrieve", "read")
     g.add_edge("read", "verify")
     g.add_conditional_edges("verify", nodes.after_verify, ["retrieve", "synthesize"])
-    g.add_edge("synthesize", END)
+    g.add_conditional_edges("synthesize", nodes.after_synthesize, {"retrieve": "retrieve", "end": END})
     return g.compile(checkpointer=checkpointer)
 
 

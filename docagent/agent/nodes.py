@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from docagent.agent.evidence import Candidate
-from docagent.agent.planner import plan_question
+from docagent.agent.planner import plan_question, replannable, whole_lookup
 from docagent.agent.prompts import accept_prose, parse_plan, plan_prompt, prose_prompt
 from docagent.agent.reading import propose, read_series
 from docagent.agent.retriever import Retriever
@@ -135,6 +135,11 @@ class Nodes:
         return {"readings": readings, "tried": tried, "attempts": state.get("attempts", 0) + 1,
                 "steps": [Step("verify", summary, {"rejected": rejected})]}
 
+    @staticmethod
+    def after_synthesize(state: AgentState) -> Literal["retrieve", "end"]:
+        """Back to retrieval once, where the plan found nothing and the question is asked whole."""
+        return "end" if "answer" in state else "retrieve"
+
     def after_verify(self, state: AgentState) -> Literal["retrieve", "synthesize"]:
         if self.open_subs(state) and state.get("attempts", 0) < self.limits.rounds:
             return "retrieve"
@@ -144,6 +149,11 @@ class Nodes:
 
     def synthesize(self, state: AgentState) -> dict:
         answer = synthesize(state["question"], state["plan"], state.get("readings", {}))
+        if not answer.answerable and not state.get("replanned") and replannable(state["plan"], state["question"]):
+            plan = whole_lookup(state["question"])
+            return {"plan": plan, "replanned": True, "attempts": 0, "tried": {}, "readings": {},
+                    "steps": [Step("synthesize", f"no answer as planned ({answer.reason}); asked as one lookup",
+                                   {"citations": 0, "replanned": True})]}
         calls = state.get("calls", 0)
         if self.generative and answer.answerable and calls < self.limits.max_calls:
             calls += 1

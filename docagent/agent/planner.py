@@ -128,7 +128,24 @@ def plan_question(question: str) -> Plan:
         sub = SubQuestion(0, _ask(core, years[0] if len(years) == 1 else None), label=f"{years[0]}년" if years else "",
                           years=tuple(years[:1]))
         return Plan(Kind.YESNO, op, [sub], threshold=value)
+    return whole_lookup(q)
+
+
+def whole_lookup(question: str) -> Plan:
+    """The question read as one lookup, as it is asked."""
+    q = as_question(" ".join(question.split()))
+    years = years_in(q)
     return Plan(Kind.LOOKUP, Op.NONE, [SubQuestion(0, q, label=f"{years[0]}년" if len(years) == 1 else "")])
+
+
+def replannable(plan: Plan, question: str) -> bool:
+    """Whether a plan that found no answer may be tried again as one lookup of the question:
+    any plan but a lookup of it or a yes/no (whose answer a lookup cannot give). The phrases
+    the rules read as an operation also occur in questions that ask for one fact (``가장
+    높은 국가신용등급을 받은 때``, ``과주와 전장은 어느 나라의``)."""
+    if plan.kind == Kind.YESNO:
+        return False
+    return plan.kind != Kind.LOOKUP or len(plan.subs) != 1 or plan.subs[0].text != whole_lookup(question).subs[0].text
 
 
 def _asks_of_a_series(q: str) -> bool:

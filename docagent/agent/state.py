@@ -99,5 +99,6 @@ class AgentState(TypedDict, total=False):
     readings: dict[int, Reading]
     attempts: int  # read -> verify rounds so far
     calls: int  # model calls so far
+    replanned: bool  # the plan found nothing and the question is now asked as one lookup
     steps: Annotated[list[Step], operator.add]
     answer: Answer

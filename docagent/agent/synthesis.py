@@ -49,6 +49,11 @@ def synthesize(question: str, plan: Plan, readings: dict[int, Reading]) -> Answe
         text = (f"문서에서 근거를 찾지 못했습니다: {why}" if ko else f"No supporting evidence was found for: {why}")
         return refusal(text, kind=plan.kind.value)
     ordered = [readings[s.id] for s in plan.subs]
+    same = _read_twice(ordered)
+    if same is not None:
+        text = (f"두 값을 같은 곳에서 읽었습니다: {same}" if ko
+                else f"Two of the values were read from the same place: {same}")
+        return refusal(text, kind=plan.kind.value)
     reasoning = [f"{'찾음' if ko else 'found'}: {_where(c)}" for r in ordered for c in r.citations[:3]]
     reasoning += _spans(ordered, ko)
     # the values' own boxes first, then the other pages of tables that cross pages
@@ -65,6 +70,20 @@ def synthesize(question: str, plan: Plan, readings: dict[int, Reading]) -> Answe
         text += " (그림의 막대·선 위치로 측정한 값)" if ko else " (measured from the chart's drawing)"
     return Answer(answer=text, reasoning=reasoning + lines + notes, citations=citations,
                   answerable=True, kind=plan.kind.value)
+
+
+def _read_twice(readings: list[Reading]) -> str | None:
+    """The quote two sub-questions (two years, two entities) both read from one box, if any:
+    their difference or ratio would compare a figure with itself (``1637 − 1637``)."""
+    seen: dict[tuple, str] = {}
+    for r in readings:
+        if not r.citations:
+            continue
+        key = r.citations[0].key()
+        if key in seen:
+            return seen[key]
+        seen[key] = r.citations[0].quote
+    return None
 
 
 def _spans(readings: list[Reading], ko: bool) -> list[str]:
