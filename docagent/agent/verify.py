@@ -85,11 +85,11 @@ def check(reading: Reading, sub: SubQuestion, c: Candidate, numeric: bool,
     for year in sub_years(sub):
         if year not in named:
             return f"{year} is not in this crop or its document's title"
-    document = _squash(document).casefold()
+    named += _squash(_GLOSS.sub("", c.crop.text))
+    document = document_key(document)
     for name in proper_nouns(sub.text):
         name = _squash(name)
-        whole = name.casefold()
-        if not _named(name, named) and whole not in document and _TRAILING_PARTICLE.sub("", whole) not in document:
+        if not _named(name, named) and not _in_document(name.casefold(), document):
             written = spelt_otherwise(_TRAILING_PARTICLE.sub("", name), named + document)
             if written is None:
                 return not_named(name, c.result["filename"])
@@ -126,6 +126,29 @@ def _one_letter_apart(a: str, b: str) -> bool:
     x, y = (ord(ch) - 0xAC00 for ch in diff[0])
     parts = ((x // 588, y // 588), (x // 28 % 21, y // 28 % 21), (x % 28, y % 28))
     return sum(p != q for p, q in parts) == 1
+
+
+# A gloss in brackets after a word (송(宋)나라, 우니쉬(Unish)): the question writes the word without it.
+_GLOSS = re.compile(r"\([^()]{1,30}\)")
+# Names a question shortens that documents write in full, and the reverse.
+_ALIASES = {
+    "한국": ("대한민국", "남한"), "남한": ("대한민국",), "대한민국": ("한국",),
+    "북한": ("조선민주주의인민공화국", "북조선"), "북조선": ("조선민주주의인민공화국", "북한"),
+    "조선민주주의인민공화국": ("북한", "북조선"), "미국": ("미합중국",), "중국": ("중화인민공화국",),
+}
+
+
+def document_key(text: str) -> str:
+    """A document's text as names are looked for in it: spaces out, casefolded, and again
+    without its glosses."""
+    return _squash(text + " " + _GLOSS.sub("", text)).casefold()
+
+
+def _in_document(name: str, document: str) -> bool:
+    """The name (casefolded, spaces out) in the document, without a particle Kiwi left on it,
+    or under another name for the same country."""
+    bare = _TRAILING_PARTICLE.sub("", name)
+    return name in document or bare in document or any(a in document for a in _ALIASES.get(bare, ()))
 
 
 def not_named(name: str, filename: str) -> str:

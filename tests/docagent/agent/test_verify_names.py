@@ -98,3 +98,12 @@ def test_a_reading_under_a_misspelt_name_holds_and_says_how_it_was_read():
     other = Reading(0, text="1888년")
     assert check(other, SubQuestion(0, "벤저민 허리손 대통령 당선 년도는?"), c, False, text).startswith(
         "허리손 is not named")
+
+
+def test_a_name_is_found_under_its_gloss_or_the_country_s_full_name():
+    from docagent.agent.verify import _in_document, document_key
+
+    assert _in_document("송나라", document_key("위진남북조시대와 송(宋)나라 초기에 걸쳐"))
+    assert _in_document("북한", document_key("2002년 조선민주주의인민공화국 최고인민회의"))
+    assert _in_document("한국은", document_key("1987년 대한민국 대통령 선거"))
+    assert not _in_document("일본", document_key("1987년 대한민국 대통령 선거"))
