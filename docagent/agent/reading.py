@@ -55,7 +55,9 @@ def propose(backend: VLMBackend, sub: SubQuestion, candidates: list[Candidate],
     for c, req, ans in zip(candidates, requests, answers, strict=False):
         reading = _reading(sub, c, req, ans)
         m = (_EVIDENCE if by_evidence else _COVERAGE).search(ans.raw or "")
-        coverage = float(m.group(1)) if m else 0.5
+        # a reading with no figure of its own: in the middle if vouched for (another backend's),
+        # last if refused ("nothing matches" says less than a near miss's coverage)
+        coverage = float(m.group(1)) if m else (0.5 if ans.answerable else 0.0)
         coverage *= _year_share(sub.text, req.question)
         said = _said_together(req.question, reading.citations[0].quote if ans.answerable else "")
         scored.append(((ans.answerable, round(coverage, 3), said, -c.rank), reading))

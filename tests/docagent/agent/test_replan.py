@@ -50,3 +50,16 @@ def test_two_values_read_from_one_place_are_not_compared() -> None:
     answer = synthesize("2009년 국가부채는 2007년에 비해 얼마나 늘었나?", Plan(Kind.ARITHMETIC, Op.DIFFERENCE, subs),
                         readings)
     assert not answer.answerable and "같은 곳" in answer.answer
+
+
+def test_a_refusal_names_the_nearest_miss_not_a_crop_that_matched_nothing() -> None:
+    from docagent.agent.reading import propose
+    from vlm.backends.base import GroundedAnswer
+
+    crops = [_candidate(text="동해조선은 2019년에 설립되었다.", crop_id="1"),
+             _candidate(text="한빛전자는 신용평가사로부터 높은 등급을 받았다.", crop_id="2")]
+    answers = [GroundedAnswer("Nothing in the crops matches the question.", False, raw="rule=none reason=no-match"),
+               GroundedAnswer("Cannot answer: its evidence scores 0.27, below what answers.", False,
+                              raw="rule=paragraph.typed(entity) crop=0 coverage=0.30 type=date evidence=0.270")]
+    readings = propose(ExtractiveBackend(), SubQuestion(0, QUESTION), crops, answers)
+    assert [r.crop_id for r in readings] == ["2", "1"] and "0.27" in readings[0].note
