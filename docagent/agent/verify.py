@@ -11,6 +11,7 @@ next reading is tried.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from docagent.agent.evidence import Candidate
 from docagent.agent.state import Reading, SubQuestion
@@ -138,9 +139,11 @@ _ALIASES = {
 }
 
 
+@lru_cache(maxsize=16)
 def document_key(text: str) -> str:
     """A document's text as names are looked for in it: spaces out, casefolded, and again
-    without its glosses."""
+    without its glosses. Cached: every reading of a verify round checks the same few
+    documents, each its whole text."""
     return _squash(text + " " + _GLOSS.sub("", text)).casefold()
 
 
