@@ -22,15 +22,11 @@ import argparse
 import sys
 import time
 
-from bench.ask_accuracy import Item, correct, f1
+from bench.ask_accuracy import Item, correct, f1, korquad_items
 from bench.common import fresh_settings, machine, table, write_json
-from bench.retrieval import ingest, korquad_set
+from bench.retrieval import ingest
 
 DEV_FROM = 20  # articles before this are the evaluation set of bench.ask_accuracy
-
-
-def _items(questions: list) -> list[Item]:
-    return [Item(q.text, "korquad", q.answer, q.filename, tuple(sorted(q.pages))) for q in questions]
 
 
 def asked(settings, items: list[Item]) -> dict:  # type: ignore[no-untyped-def]
@@ -54,10 +50,10 @@ def main() -> None:
     p.add_argument("--eval", action="store_true", help="also the questions of articles 0-19")
     args = p.parse_args()
     thresholds = [float(t) for t in args.thresholds.split(",")]
-    files, questions = korquad_set(70)
+    files, items = korquad_items(70)
     dev_names = {f"korquad-{i:03d}.pdf" for i in range(DEV_FROM, 70)}
-    dev = _items([q for q in questions if q.filename in dev_names])
-    held = _items([q for q in questions if q.filename not in dev_names])
+    dev = [i for i in items if i.filename in dev_names]
+    held = [i for i in items if i.filename not in dev_names]
     rows, out = [], []
     with fresh_settings() as own, fresh_settings() as other:
         ingest(own, [f for f in files if f[0] in dev_names])
