@@ -23,6 +23,7 @@ import pymupdf
 
 from indexing.context import looks_like_caption, looks_like_heading
 from indexing.figures import Figure
+from indexing.formulas import split_formulas
 from indexing.geometry import Box, Space, centre_in, union_of
 from indexing.model import Region, RegionKind
 from indexing.ocr import OcrLine
@@ -249,7 +250,7 @@ def scan_regions(lines: list[OcrLine], grids: list[RuledGrid], width: float, hei
                  tables: Sequence[Region] = ()) -> list[Region]:
     """Regions of a scanned page: ruled tables, figures with their labels, then blocks of the
     other OCR lines (with ``paragraphs``, each block cut where a paragraph starts). ``tables``:
-    table regions already made, ``lines`` holding none of their words."""
+    regions already made (tables, formulas), ``lines`` holding none of their words."""
     regions: list[Region] = [_figure_region(fig, lines) for fig in figures] + list(tables)
     labels = {i for fig in figures for i in fig.lines}
     outside = [ln for i, ln in enumerate(lines) if i not in labels
@@ -368,13 +369,56 @@ def text_layer_regions(lines: list[OcrLine], width: float, height: float,
     labels (text set over an image: the layout model decides)."""
     tables = [_grid_table(grid, lines) for grid in grids]
     lines = join_pieces([rest for ln in lines if (rest := _outside(ln, grids)) is not None])
+    figures = _figures(pictures, lines)
+    if figures is None:
+        return None
+    regions = fold_labels(scan_regions(lines, [], width, height, figures, paragraphs=True,
+                                       tables=tables))
+    if not fragmented(regions):
+        return regions
+    # scraps: displayed formulas, each made one region before the prose is grouped
+    labels = {i for fig in figures for i in fig.lines}
+    formulas, prose = split_formulas([ln for i, ln in enumerate(lines) if i not in labels])
+    if not formulas:
+        return regions
+    lines = prose + [lines[i] for i in sorted(labels)]
+    return fold_labels(scan_regions(lines, [], width, height, _figures(pictures, lines) or [],
+                                    paragraphs=True, tables=[*tables, *formulas]))
+
+
+_LABEL = re.compile(r"^[\[【]\d{1,5}[\]】]$")  # a paragraph's number set in the margin: [0012]
+_BODY = (RegionKind.TEXT, RegionKind.LIST_ITEM, RegionKind.SECTION_HEADER)
+
+
+def fold_labels(regions: list[Region]) -> list[Region]:
+    """Paragraph numbers set in the margin (a patent's ``[0012]``) joined to the paragraph
+    beside them, at its start, as the layout model takes them: alone, each is a crop that
+    can answer nothing."""
+    out = list(regions)
+    for label in [r for r in regions if r.kind in _BODY and _LABEL.match(r.text.strip())]:
+        mid = (label.box.y0 + label.box.y1) / 2
+        beside = [r for r in out if r is not label and r.kind in _BODY and r.box.x0 >= label.box.x1
+                  and r.box.y0 - label.box.height <= mid <= r.box.y1]
+        if not beside:
+            continue
+        body = min(beside, key=lambda r: r.box.x0)
+        body.text = f"{label.text} {body.text}"
+        body.words = label.words + body.words
+        body.box = body.box.union(label.box)
+        out.remove(label)
+    return renumber(out)
+
+
+def _figures(pictures: Sequence[Box], lines: Sequence[OcrLine]) -> list[Figure] | None:
+    """Each picture with the lines on it as its labels; None when one holds more words than
+    labels (text set over an image)."""
     figures = []
     for box in pictures:
         inside = [i for i, ln in enumerate(lines) if ln.box.overlap_ratio(box) > 0.5]
         if sum(len(lines[i].words) for i in inside) > PICTURE_LABEL_WORDS:
             return None
         figures.append(Figure(union_of([box, *(lines[i].box for i in inside)]), inside))
-    return scan_regions(lines, [], width, height, figures, paragraphs=True, tables=tables)
+    return figures
 
 
 def _grid_table(grid: CellGrid, lines: Sequence[OcrLine]) -> Region:
@@ -442,7 +486,8 @@ FRAGMENTED = 0.35  # ...and a page with more than this share of scraps (formulas
 def fragmented(regions: Sequence[Region]) -> bool:
     """Regions cut from lines that fell apart into scraps: a page of displayed formulas, whose
     symbols the text layer places one by one (tall ones read as headings)."""
-    texts = [r for r in regions if r.kind != RegionKind.PICTURE]  # a figure's labels are few by nature
+    # a figure's labels are few by nature, and a formula region is one display, whole
+    texts = [r for r in regions if r.kind not in (RegionKind.PICTURE, RegionKind.FORMULA)]
     scraps = sum(len(r.text.split()) <= FRAGMENT_WORDS or r.kind == RegionKind.SECTION_HEADER
                  for r in texts)
     return len(texts) >= 6 and scraps > FRAGMENTED * len(texts)
