@@ -81,7 +81,8 @@ def check(reading: Reading, sub: SubQuestion, c: Candidate, numeric: bool,
         if (part.crop_id, part.page, tuple(part.bbox)) not in stored:
             return f"box {part.bbox} on p.{part.page} is no part of this crop's table"
     named = _squash(c.context) + hay
-    if sub.entity and _squash(sub.entity) not in named:
+    if sub.entity and _squash(sub.entity) not in named \
+            and not any(f in named for f in scanned_forms(_squash(sub.entity), sub.text)):
         return not_named(sub.entity, c.result["filename"])
     for year in sub_years(sub):
         if year not in named:
@@ -92,9 +93,12 @@ def check(reading: Reading, sub: SubQuestion, c: Candidate, numeric: bool,
         name = _squash(name)
         if not _named(name, named) and not _in_document(name.casefold(), document):
             written = spelt_otherwise(_TRAILING_PARTICLE.sub("", name), named + document)
-            if written is None:
+            scanned = next((f for f in scanned_forms(name, sub.text)
+                            if f in named or f.casefold() in document), None)
+            if written is None and scanned is None:
                 return not_named(name, c.result["filename"])
-            read_as = f"질문의 '{name}'은 문서에 '{written}'(으)로 쓰여 있습니다"
+            read_as = (f"질문의 '{name}'은 문서에 '{written}'(으)로 쓰여 있습니다" if written else
+                       f"질문의 '{name}'은 스캔에서 '{scanned}'(으)로 읽혔습니다 (OCR 모델이 쓸 수 없는 글자가 빠짐)")
             reading.note = f"{reading.note}; {read_as}" if reading.note else read_as
     return ""
 
@@ -116,6 +120,32 @@ def spelt_otherwise(name: str, text: str) -> str | None:
                 return window
             at = text.find(part, at + 1)
     return None
+
+
+def scanned_forms(name: str, question: str) -> list[str]:
+    """How a scan holds a name (spaces out) with syllables the OCR model cannot write:
+    without them, as Tesseract drops what its model lacks (솔뫼군 is read 솔 군). Where fewer
+    than two syllables are left, the rest of the question's word or its next word goes with
+    them (꽃뫼 시립도서관 -> 꽃시립도서관): one syllable alone names nobody."""
+    from indexing.ocr_charset import unreadable  # reads the OCR model's file, once
+
+    missing = set(unreadable(name))
+    if not missing:
+        return []
+    kept = "".join(ch for ch in name if ch not in missing)
+    if sum("가" <= ch <= "힣" for ch in kept) >= 2:
+        return [kept]
+    m = re.search(re.escape(name) + r"(\S*)(?:\s+(\S+))?", _squash_spaces(question))
+    tail = (m.group(1) or m.group(2) or "") if m and kept else ""
+    tail = _POSSESSIVE.sub("", _TRAILING_PARTICLE.sub("", tail))
+    return [kept + tail] if tail and sum("가" <= ch <= "힣" for ch in kept + tail) >= 2 else []
+
+
+def _squash_spaces(text: str) -> str:
+    return " ".join(text.split())
+
+
+_POSSESSIVE = re.compile(r"(?<=[가-힣])의$")
 
 
 def _one_letter_apart(a: str, b: str) -> bool:

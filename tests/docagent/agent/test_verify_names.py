@@ -107,3 +107,33 @@ def test_a_name_is_found_under_its_gloss_or_the_country_s_full_name():
     assert _in_document("북한", document_key("2002년 조선민주주의인민공화국 최고인민회의"))
     assert _in_document("한국은", document_key("1987년 대한민국 대통령 선거"))
     assert not _in_document("일본", document_key("1987년 대한민국 대통령 선거"))
+
+
+def test_a_name_the_ocr_model_cannot_write_is_found_as_a_scan_holds_it():
+    from docagent.agent.verify import scanned_forms
+
+    # Debian's kor model has no 뫼: Tesseract drops it (솔뫼군 is read 솔 군)
+    assert scanned_forms("솔뫼군", "솔뫼군의 2019년 정수장 수는?") == ["솔군"]
+    assert scanned_forms("솔뫼", "2016년 솔뫼군의 급수 인구는?") == ["솔군"]  # the rest of the word
+    assert scanned_forms("꽃뫼", "2001년 기준 꽃뫼 시립도서관의 소장 도서는?") == ["꽃시립도서관"]
+    assert scanned_forms("뫼", "뫼 는?") == []  # nothing of a name is left
+    assert scanned_forms("한빛전자", "한빛전자의 매출은?") == []  # written as it is
+
+
+def test_a_reading_from_a_scan_without_the_unwritable_syllable_holds_and_says_so():
+    from docagent.agent.evidence import Candidate
+    from docagent.agent.state import Reading, SubQuestion
+    from docagent.agent.verify import check
+    from vlm.backends.base import CropInput
+
+    result = {"crop_id": "1", "bbox": [0, 0, 500, 100], "filename": "w.pdf", "page": 1,
+              "document_id": "d", "kind": "table", "page_size": [600, 800]}
+    scan = Candidate(result, CropInput(text="정수장 수 10곳"), "2019 상수도 사업 현황 · 솔 군", 0)
+    reading = Reading(0, text="10곳")
+    assert check(reading, SubQuestion(0, "솔뫼군의 2019년 정수장 수는?"), scan, False, "") == ""
+    assert "'솔군'" in reading.note
+    other = Candidate(result, CropInput(text="정수장 수 7곳"), "2019 상수도 사업 현황 · 한내군", 0)
+    refused = check(Reading(0, text="7곳"), SubQuestion(0, "솔뫼군의 2019년 정수장 수는?"), other, False, "")
+    assert refused.startswith("솔뫼군 is not named")
+    by_entity = SubQuestion(0, "솔뫼군의 2019년 정수장 수는?", entity="솔뫼군")
+    assert check(Reading(0, text="10곳"), by_entity, scan, False, "") == ""
