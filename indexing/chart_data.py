@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import math
 import re
+from functools import partial
 from itertools import pairwise
 
 from PIL import Image
 
+from indexing.chart_labels import label_rereader
 from indexing.chart_marks import Color, Dot, Marks, Rect, same_color, vector_marks
 from indexing.chart_pie import pie_from_marks, pie_from_words
 from indexing.chart_raster import drop_text_marks, erase_marks, raster_marks
@@ -85,11 +87,12 @@ def read_chart(words: list[Word], box: Box, drawings: list[dict] | None = None,
     values = _free_values(labels, axis, cats, keys, top)
     if axis is not None:
         axis.decimals = max([axis.decimals] + [v.decimals for v in values])
+    reread = _rereader(image, box, marks, labels, axis, cats) if image is not None else None
     if bars:
-        return _grid(cats, *_bars(bars, axis, cats, keys, values, top))
+        return _grid(cats, *_bars(bars, axis, cats, keys, values, top, reread))
     points = [p for p in _points(marks, cats) if centre_in(p.box, plot)]
     if points:
-        return _grid(cats, *_lines(points, axis, cats, keys, values, top))
+        return _grid(cats, *_lines(points, axis, cats, keys, values, top, reread))
     if len(keys) > 1:
         return None  # several series and nothing to tell their numbers apart
     return _grid(cats, *_printed_only(values, cats, top))
@@ -124,6 +127,22 @@ def _line_read_as_text(word: Word) -> bool:
             and parse_number(word.text) is None and not _HANGUL.search(word.text))
 
 
+def _rereader(image: Image.Image, box: Box, marks: Marks, labels: list[Label], axis: Axis | None,
+              cats: list[Label]):
+    """Reads a scanned mark's label on its own (``indexing.chart_labels``); None without an
+    axis to measure against."""
+    numbers = sorted(lb.box.height for lb in labels if lb.number is not None)
+    if axis is None or not numbers:
+        return None
+
+    def accept(label: Label, measured: float) -> str | None:
+        if _agrees(label.number, measured, axis):
+            return label.text
+        return _point_lost(label, measured, axis) or _comma_lost(label, measured, axis)
+
+    return label_rereader(image, box, marks, numbers[len(numbers) // 2], _slot(cats), accept)
+
+
 def _plot(box: Box, axis: Axis | None, cats: list[Label], top: Label | None,
           keys: list[Legend]) -> Box:
     """Where marks can be: right of the ticks, over the categories, under title and legend."""
@@ -139,7 +158,7 @@ def _plot(box: Box, axis: Axis | None, cats: list[Label], top: Label | None,
 # -- bars -------------------------------------------------------------------------------------
 
 def _bars(bars: list[Rect], axis: Axis | None, cats: list[Label], keys: list[Legend],
-          values: list[Label], top: Label | None):
+          values: list[Label], top: Label | None, reread=None):
     series = _series_of([b.color for b in bars], keys, top, _one_per_category(bars, cats))
     base = _baseline(bars, axis, min(c.box.y0 for c in cats))
     marks: dict[tuple[int, int], tuple[Box, float | None]] = {}
@@ -149,7 +168,7 @@ def _bars(bars: list[Rect], axis: Axis | None, cats: list[Label], keys: list[Leg
         if c is None:
             continue
         marks[(s, c)] = (bar.box, _bar_value(bar.box, axis, base, stacked))
-    return series, _assign(marks, values, axis, _bar_gap)
+    return series, _assign(marks, values, axis, _bar_gap, reread and partial(reread, point=False))
 
 
 def _grounded(rects: list[Rect], base: float) -> list[Rect]:
@@ -236,14 +255,14 @@ def _crossings(points: list[tuple[float, float]], xs: list[float]) -> list[tuple
 
 
 def _lines(points: list[Dot], axis: Axis | None, cats: list[Label], keys: list[Legend],
-           values: list[Label], top: Label | None):
+           values: list[Label], top: Label | None, reread=None):
     series = _series_of([p.color for p in points], keys, top, _one_per_category(points, cats))
     marks: dict[tuple[int, int], tuple[Box, float | None]] = {}
     for p in points:
         s, c = _index(series, p.color), _category(p.box, cats)
         if c is not None:
             marks[(s, c)] = (p.box, axis.value(p.centre[1]) if axis else None)
-    return series, _assign(marks, values, axis, _point_gap)
+    return series, _assign(marks, values, axis, _point_gap, reread and partial(reread, point=True))
 
 
 def _point_gap(mark: Box, label: Label) -> float | None:
@@ -281,9 +300,10 @@ def _same_grouping(values: list[Label]) -> list[Label]:
 
 
 def _assign(marks: dict[tuple[int, int], tuple[Box, float | None]], values: list[Label],
-            axis: Axis | None, gap) -> dict[tuple[int, int], Cell]:
+            axis: Axis | None, gap, reread=None) -> dict[tuple[int, int], Cell]:
     """Each mark takes the nearest free printed number that agrees with its measure (or does
-    once the decimal point OCR lost is put back); the rest keep their measure, marked
+    once the decimal point OCR lost is put back); on a scan, a mark left over has its label
+    read again on its own (``reread(box, measured)``); the rest keep their measure, marked
     estimated."""
     pairs = []
     for key, (box, measured) in marks.items():
@@ -301,6 +321,8 @@ def _assign(marks: dict[tuple[int, int], tuple[Box, float | None]], values: list
             cells[key] = Cell(text, values[i].box)
             taken.add(i)
     for key, (box, measured) in marks.items():
+        if key not in cells and reread is not None and (cell := reread(box, measured)) is not None:
+            cells[key] = cell
         if key not in cells:
             text = axis.format(measured) if axis and measured is not None else ""
             cells[key] = Cell(text, box, estimated=bool(text))
@@ -320,6 +342,18 @@ def _point_lost(label: Label, measured: float | None, axis: Axis | None) -> str 
     if not _agrees(float(mended), measured, axis):
         return None
     return mended + label.text[len(digits):]
+
+
+_POINT_FOR_COMMA = re.compile(r"(-?\d{1,3})\.(\d{3})")
+
+
+def _comma_lost(label: Label, measured: float, axis: Axis) -> str | None:
+    """``label`` with the thousands comma that OCR read as a point put back ("3.270" for a
+    printed 3,270), where the chart prints no decimals and the mended value agrees."""
+    m = _POINT_FOR_COMMA.fullmatch(label.text)
+    if axis.decimals or m is None or not _agrees(float(m[1] + m[2]), measured, axis):
+        return None
+    return f"{m[1]},{m[2]}"
 
 
 def _agrees(printed: float | None, measured: float | None, axis: Axis | None) -> bool:

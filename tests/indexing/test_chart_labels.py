@@ -1,0 +1,63 @@
+"""A scanned chart's data label read on its own where the chart's readings missed it."""
+
+from __future__ import annotations
+
+import io
+
+import pymupdf
+import pytest
+from PIL import Image
+
+from indexing.chart_data import _comma_lost
+from indexing.chart_labels import label_rereader, label_zones
+from indexing.chart_marks import Marks
+from indexing.chart_words import Axis, Label
+from indexing.geometry import Box, Space
+
+CHART = Box(100, 100, 400, 300, Space.PAGE)
+
+
+def _scanned_chart(labels: list[tuple[float, float, str]]) -> Image.Image:
+    """A gray 200 dpi render of ``CHART`` holding a dot under each label, as a scan has it."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=500, height=400)
+    for x, y, text in labels:
+        page.insert_text((x - 12, y - 8), text, fontsize=10)
+        page.draw_circle((x, y), 2.5, color=(0.3, 0.3, 0.3), fill=(0.3, 0.3, 0.3))
+    clip = pymupdf.Rect(CHART.x0, CHART.y0, CHART.x1, CHART.y1)
+    pix = page.get_pixmap(dpi=200, clip=clip, colorspace=pymupdf.csGRAY)
+    return Image.open(io.BytesIO(pix.tobytes("png")))
+
+
+def _accept_near(label: Label, measured: float) -> str | None:
+    return label.text if label.number is not None and abs(label.number - measured) < 50 else None
+
+
+@pytest.mark.usefixtures("ocr_ready")
+def test_a_point_s_label_is_read_where_it_sits_and_must_agree_with_the_measure():
+    image = _scanned_chart([(200, 200, "3,270"), (300, 250, "2,976")])
+    read = label_rereader(image, CHART, Marks(), height=7.0, slot=80.0, accept=_accept_near)
+    dot = Box(197.5, 197.5, 202.5, 202.5, Space.PAGE)
+    cell = read(dot, 3267.9, True)
+    assert cell is not None and cell.text == "3,270"
+    assert dot.y0 - 30 < cell.box.y1 <= dot.y0 + 1  # the label's own box, over the dot
+    assert read(dot, 1500.0, True) is None  # a number that disagrees with the measure is not taken
+    assert read(dot, None, True) is None  # nothing measured, nothing to check a reading against
+    other = read(Box(297.5, 247.5, 302.5, 252.5, Space.PAGE), 2976.2, True)
+    assert other is not None and other.text == "2,976"
+
+
+def test_a_label_is_looked_for_over_a_bar_and_over_or_under_a_point():
+    bar = Box(190, 150, 210, 280, Space.PAGE)
+    (over,) = label_zones(bar, 7.0, 60.0, point=False)
+    assert over.y1 == bar.y0 and over.y0 < bar.y0 - 2 * 7.0 and over.width == 60.0
+    assert len(label_zones(bar, 7.0, 60.0, point=True)) == 2
+
+
+def test_a_thousands_comma_read_as_a_point_is_put_back_where_the_chart_has_no_decimals():
+    axis = Axis(ticks=[], slope=1.0, offset=0.0, low=0.0, high=5000.0, decimals=0)
+    label = Label("3.270", Box(0, 0, 10, 5, Space.PAGE), 3.27, 3)
+    assert _comma_lost(label, 3267.9, axis) == "3,270"
+    assert _comma_lost(label, 1000.0, axis) is None  # 3,270 is not what the mark measures
+    axis.decimals = 1
+    assert _comma_lost(label, 3267.9, axis) is None  # the chart prints decimals: 3.270 may be one
