@@ -136,7 +136,8 @@ def _rereader(image: Image.Image, box: Box, marks: Marks, labels: list[Label], a
         return None
 
     def accept(label: Label, measured: float) -> str | None:
-        if _agrees(label.number, measured, axis):
+        # a label read alone keeps the chart's decimals: "6" by a point printed 6.5 lost them
+        if _agrees(label.number, measured, axis) and label.decimals == axis.decimals:
             return label.text
         return _point_lost(label, measured, axis) or _comma_lost(label, measured, axis)
 

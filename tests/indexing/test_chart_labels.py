@@ -22,7 +22,7 @@ def _scanned_chart(labels: list[tuple[float, float, str]]) -> Image.Image:
     doc = pymupdf.open()
     page = doc.new_page(width=500, height=400)
     for x, y, text in labels:
-        page.insert_text((x - 12, y - 8), text, fontsize=10)
+        page.insert_text((x - pymupdf.get_text_length(text, fontsize=10) / 2, y - 8), text, fontsize=10)
         page.draw_circle((x, y), 2.5, color=(0.3, 0.3, 0.3), fill=(0.3, 0.3, 0.3))
     clip = pymupdf.Rect(CHART.x0, CHART.y0, CHART.x1, CHART.y1)
     pix = page.get_pixmap(dpi=200, clip=clip, colorspace=pymupdf.csGRAY)
@@ -61,3 +61,17 @@ def test_a_thousands_comma_read_as_a_point_is_put_back_where_the_chart_has_no_de
     assert _comma_lost(label, 1000.0, axis) is None  # 3,270 is not what the mark measures
     axis.decimals = 1
     assert _comma_lost(label, 3267.9, axis) is None  # the chart prints decimals: 3.270 may be one
+
+
+def test_a_label_read_alone_must_keep_the_chart_s_decimals():
+    from indexing.chart_data import _rereader
+    from indexing.chart_words import Label as L
+
+    # a chart printing one decimal: a label read "6" by a point measured 6.4 lost its ".5"
+    ticks = [L("0.0", Box(0, 290, 10, 296, Space.PAGE), 0.0, 1), L("15.0", Box(0, 100, 10, 106, Space.PAGE), 15.0, 1)]
+    axis = Axis(ticks=ticks, slope=-15.0 / 190, offset=15.0 * 296 / 190, low=0.0, high=15.0, decimals=1)
+    cats = [L("2005년", Box(185, 300, 215, 306, Space.PAGE)), L("2006년", Box(265, 300, 295, 306, Space.PAGE))]
+    image = _scanned_chart([(200, 200, "6")])
+    read = _rereader(image, CHART, Marks(), ticks, axis, cats)
+    assert read is not None
+    assert read(Box(197.5, 197.5, 202.5, 202.5, Space.PAGE), 6.4, True) is None
