@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
+from collections.abc import Sequence
 from functools import partial
 from itertools import pairwise
 
@@ -87,7 +89,7 @@ def read_chart(words: list[Word], box: Box, drawings: list[dict] | None = None,
     values = _free_values(labels, axis, cats, keys, top)
     if axis is not None:
         axis.decimals = max([axis.decimals] + [v.decimals for v in values])
-    reread = _rereader(image, box, marks, labels, axis, cats) if image is not None else None
+    reread = _rereader(image, box, marks, labels, axis, cats, values) if image is not None else None
     if bars:
         return _grid(cats, *_bars(bars, axis, cats, keys, values, top, reread))
     points = [p for p in _points(marks, cats) if centre_in(p.box, plot)]
@@ -128,16 +130,18 @@ def _line_read_as_text(word: Word) -> bool:
 
 
 def _rereader(image: Image.Image, box: Box, marks: Marks, labels: list[Label], axis: Axis | None,
-              cats: list[Label]):
+              cats: list[Label], values: Sequence[Label] = ()):
     """Reads a scanned mark's label on its own (``indexing.chart_labels``); None without an
-    axis to measure against."""
+    axis to measure against. A label read so must print the decimals most of the chart's
+    printed values print (one misread ``3.270`` must not make an integer chart's rule)."""
     numbers = sorted(lb.box.height for lb in labels if lb.number is not None)
     if axis is None or not numbers:
         return None
+    decimals = Counter(v.decimals for v in values).most_common(1)[0][0] if values else axis.decimals
 
     def accept(label: Label, measured: float) -> str | None:
         # a label read alone keeps the chart's decimals: "6" by a point printed 6.5 lost them
-        if _agrees(label.number, measured, axis) and label.decimals == axis.decimals:
+        if _agrees(label.number, measured, axis) and label.decimals == decimals:
             return label.text
         return _point_lost(label, measured, axis) or _comma_lost(label, measured, axis)
 
