@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from indexing.geometry import Box, union_of
+from indexing.groups import DisjointSets
 from indexing.model import Region, RegionKind
 from indexing.ocr import OcrLine
 
@@ -59,8 +60,9 @@ def has_math(text: str) -> bool:
 
 def split_formulas(lines: Sequence[OcrLine]) -> tuple[list[Region], list[OcrLine]]:
     """The formula regions among ``lines`` and the lines left for blocks of prose."""
-    loose = [i for i, ln in enumerate(lines) if not is_prose(ln)]
-    walls = [ln.box for ln in lines if is_prose(ln)]
+    prose = [is_prose(ln) for ln in lines]
+    loose = [i for i, p in enumerate(prose) if not p]
+    walls = [ln.box for ln, p in zip(lines, prose, strict=True) if p]
     bands = _bands([lines[i] for i in loose], walls)
     formulas, taken = [], set()
     for band in bands:
@@ -84,24 +86,13 @@ def _bands(lines: list[OcrLine], walls: Sequence[Box]) -> list[list[int]]:
     """Lines grouped where two stand within ``BAND_GAP`` line heights of each other
     vertically, unless the box of the two would cover a line of prose (a formula in the other
     column, or one above and one below a paragraph)."""
-    parent = list(range(len(lines)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    sets = DisjointSets(len(lines))
     for i in range(len(lines)):
         for j in range(i + 1, len(lines)):
-            a, b = root(i), root(j)
-            if a != b and _near(lines[i].box, lines[j].box) \
+            if sets.find(i) != sets.find(j) and _near(lines[i].box, lines[j].box) \
                     and not _covers(lines[i].box.union(lines[j].box), walls):
-                parent[b] = a
-    groups: dict[int, list[int]] = {}
-    for i in range(len(lines)):
-        groups.setdefault(root(i), []).append(i)
-    return list(groups.values())
+                sets.join(i, j)
+    return sets.groups()
 
 
 def _near(a: Box, b: Box) -> bool:

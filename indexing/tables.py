@@ -22,6 +22,7 @@ import pymupdf
 from PIL import Image
 
 from indexing.geometry import Box, Space, centre_in, union_of
+from indexing.groups import DisjointSets
 from indexing.model import Table, TableCell, Word
 from indexing.textlayer import join_words
 
@@ -204,23 +205,16 @@ def _merge_adjacent(lines: list[tuple[float, float, float]]) -> list[tuple[float
 def _grids(hlines: list, vlines: list, tol: float) -> list[RuledGrid]:
     """Connected sets of crossing lines with at least two of each direction."""
     n = len(hlines)
-    parent = list(range(n + len(vlines)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    sets = DisjointSets(n + len(vlines))
     for i, (y, hx0, hx1) in enumerate(hlines):
         for j, (x, vy0, vy1) in enumerate(vlines):
             if hx0 - tol <= x <= hx1 + tol and vy0 - tol <= y <= vy1 + tol:
-                parent[find(i)] = find(n + j)
+                sets.join(n + j, i)
     groups: dict[int, tuple[list[float], list[float]]] = {}
     for i, (y, _a, _b) in enumerate(hlines):
-        groups.setdefault(find(i), ([], []))[0].append(y)
+        groups.setdefault(sets.find(i), ([], []))[0].append(y)
     for j, (x, _a, _b) in enumerate(vlines):
-        groups.setdefault(find(n + j), ([], []))[1].append(x)
+        groups.setdefault(sets.find(n + j), ([], []))[1].append(x)
     grids = []
     for ys, xs in groups.values():
         rows, cols = _dedupe(ys, tol), _dedupe(xs, tol)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import pymupdf
 
 from indexing.geometry import Box, Space, union_of
+from indexing.groups import DisjointSets
 from indexing.tables import CellGrid
 
 RULE_THICKNESS = 1.5  # points: an image or drawing this thin is a rule (TeX draws fraction bars so)
@@ -187,24 +188,14 @@ def _joined(rules: list[Rule]) -> list[Rule]:
 
 def _skeletons(rules: list[Rule]) -> list[list[Rule]]:
     """Rules grouped by touching: each horizontal with the verticals it meets, transitively."""
-    parent = list(range(len(rules)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    sets = DisjointSets(len(rules))
     across = [i for i, r in enumerate(rules) if r.across]
     down = [i for i, r in enumerate(rules) if not r.across]
     for i in across:
         for j in down:
             if rules[i].touches(rules[j]):
-                parent[root(i)] = root(j)
-    groups: dict[int, list[Rule]] = {}
-    for i, rule in enumerate(rules):
-        groups.setdefault(root(i), []).append(rule)
-    return list(groups.values())
+                sets.join(j, i)
+    return [[rules[i] for i in group] for group in sets.groups()]
 
 
 def _grid(rules: list[Rule]) -> CellGrid | None:
