@@ -20,6 +20,7 @@ into one word, and a line is cut where a gap is wide enough to be a column or ce
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import partial
 from statistics import median
 
 import numpy as np
@@ -32,6 +33,7 @@ from indexing.model import Word
 from indexing.mosaic import locate, paste, plan
 from indexing.ocr_large import band_mosaic, find_bands, is_band_read, merge_bands, place
 from indexing.ocr_segments import INK_LEVEL, SPLIT_GAP, Read, find_segments, merge
+from indexing.ocr_unsure import SQUARE_PSM, reread_unsure
 from indexing.render import render_page
 from indexing.tesseract import OcrUnavailableError  # noqa: F401  (callers import it from here)
 
@@ -125,6 +127,8 @@ def ocr_image(image: Image.Image, dpi: float, *, origin: tuple[float, float] = (
     reads = parse_words(run_tesseract(image, dpi, languages=primary, psm=psm))
     if not single_pass:
         reads = reread_large(image, dpi, reads, primary, others)
+        reads = reread_unsure(image, reads, partial(_words, dpi=dpi, languages=primary, psm=SQUARE_PSM),
+                              below=min_confidence)
     if others:
         reads = reread_latin(image, dpi, reads, others)
     return _result([r for r in reads if r.conf >= min_confidence], 72.0 / dpi, origin)
@@ -204,6 +208,10 @@ def reread_latin(image: Image.Image, dpi: float, reads: list[Read], languages: s
         if hit is not None:
             seconds[hit[0]].append(replace(r, box=hit[1]))
     return merge(reads, segments, seconds)
+
+
+def _words(image: Image.Image, *, dpi: float, languages: str, psm: int) -> list[Read]:
+    return parse_words(run_tesseract(image, dpi, languages=languages, psm=psm))
 
 
 def run_tesseract(image: Image.Image, dpi: float, *, languages: str = DEFAULT_LANGUAGES,

@@ -18,6 +18,9 @@ from pathlib import Path
 
 from indexing.tesseract import tessdata_dir
 
+# How OCR writes a square of a line it could not read as any character it knows
+# (indexing.ocr_unsure): the Unicode character that stands for one that cannot be shown.
+UNREAD = "\ufffd"
 LSTM_UNICHARSET = 21  # the LSTM character set's place in a traineddata file's component table
 
 

@@ -98,7 +98,7 @@ def check(reading: Reading, sub: SubQuestion, c: Candidate, numeric: bool,
             if written is None and scanned is None:
                 return not_named(name, c.result["filename"])
             read_as = (f"질문의 '{name}'은 문서에 '{written}'(으)로 쓰여 있습니다" if written else
-                       f"질문의 '{name}'은 스캔에서 '{scanned}'(으)로 읽혔습니다 (OCR 모델이 쓸 수 없는 글자가 빠짐)")
+                       f"질문의 '{name}'은 스캔에서 '{scanned}'(으)로 읽혔습니다 (OCR 모델이 쓸 수 없는 글자는 읽지 못함)")
             reading.note = f"{reading.note}; {read_as}" if reading.note else read_as
     return ""
 
@@ -123,22 +123,27 @@ def spelt_otherwise(name: str, text: str) -> str | None:
 
 
 def scanned_forms(name: str, question: str) -> list[str]:
-    """How a scan holds a name (spaces out) with syllables the OCR model cannot write:
-    without them, as Tesseract drops what its model lacks (솔뫼군 is read 솔 군). Where fewer
-    than two syllables are left, the rest of the question's word or its next word goes with
-    them (꽃뫼 시립도서관 -> 꽃시립도서관): one syllable alone names nobody."""
-    from indexing.ocr_charset import unreadable  # reads the OCR model's file, once
+    """How a scan holds a name (spaces out) with syllables the OCR model cannot write: each
+    of them as the mark OCR writes for a square it could not read (``솔뫼군`` -> ``솔\ufffd군``,
+    :mod:`indexing.ocr_unsure`). Where fewer than two syllables are left readable, the rest of
+    the question's word or its next word goes with them (``꽃뫼 시립도서관`` ->
+    ``꽃\ufffd시립도서관``): one syllable and a mark name nobody."""
+    from indexing.ocr_charset import UNREAD, unreadable  # reads the OCR model's file, once
 
     missing = set(unreadable(name))
     if not missing:
         return []
-    kept = "".join(ch for ch in name if ch not in missing)
-    if sum("가" <= ch <= "힣" for ch in kept) >= 2:
-        return [kept]
+    form = "".join(UNREAD if ch in missing else ch for ch in name)
+    if _syllables(form) >= 2:
+        return [form]
     m = re.search(re.escape(name) + r"(\S*)(?:\s+(\S+))?", _squash_spaces(question))
-    tail = (m.group(1) or m.group(2) or "") if m and kept else ""
+    tail = (m.group(1) or m.group(2) or "") if m and _syllables(form) else ""
     tail = _POSSESSIVE.sub("", _TRAILING_PARTICLE.sub("", tail))
-    return [kept + tail] if tail and sum("가" <= ch <= "힣" for ch in kept + tail) >= 2 else []
+    return [form + tail] if tail and _syllables(form + tail) >= 2 else []
+
+
+def _syllables(text: str) -> int:
+    return sum("가" <= ch <= "힣" for ch in text)
 
 
 def _squash_spaces(text: str) -> str:

@@ -112,10 +112,10 @@ def test_a_name_is_found_under_its_gloss_or_the_country_s_full_name():
 def test_a_name_the_ocr_model_cannot_write_is_found_as_a_scan_holds_it():
     from docagent.agent.verify import scanned_forms
 
-    # Debian's kor model has no 뫼: Tesseract drops it (솔뫼군 is read 솔 군)
-    assert scanned_forms("솔뫼군", "솔뫼군의 2019년 정수장 수는?") == ["솔군"]
-    assert scanned_forms("솔뫼", "2016년 솔뫼군의 급수 인구는?") == ["솔군"]  # the rest of the word
-    assert scanned_forms("꽃뫼", "2001년 기준 꽃뫼 시립도서관의 소장 도서는?") == ["꽃시립도서관"]
+    # Debian's kor model has no 뫼: OCR marks the square it cannot read (솔뫼군 is read 솔\ufffd 군)
+    assert scanned_forms("솔뫼군", "솔뫼군의 2019년 정수장 수는?") == ["솔\ufffd군"]
+    assert scanned_forms("솔뫼", "2016년 솔뫼군의 급수 인구는?") == ["솔\ufffd군"]  # the rest of the word
+    assert scanned_forms("꽃뫼", "2001년 기준 꽃뫼 시립도서관의 소장 도서는?") == ["꽃\ufffd시립도서관"]
     assert scanned_forms("뫼", "뫼 는?") == []  # nothing of a name is left
     assert scanned_forms("한빛전자", "한빛전자의 매출은?") == []  # written as it is
 
@@ -128,10 +128,14 @@ def test_a_reading_from_a_scan_without_the_unwritable_syllable_holds_and_says_so
 
     result = {"crop_id": "1", "bbox": [0, 0, 500, 100], "filename": "w.pdf", "page": 1,
               "document_id": "d", "kind": "table", "page_size": [600, 800]}
-    scan = Candidate(result, CropInput(text="정수장 수 10곳"), "2019 상수도 사업 현황 · 솔 군", 0)
+    scan = Candidate(result, CropInput(text="정수장 수 10곳"), "2019 상수도 사업 현황 · 솔\ufffd 군", 0)
     reading = Reading(0, text="10곳")
     assert check(reading, SubQuestion(0, "솔뫼군의 2019년 정수장 수는?"), scan, False, "") == ""
-    assert "'솔군'" in reading.note
+    assert "'솔\ufffd군'" in reading.note
+    # a name that holds what is left of it is another entity, not this one misread
+    haesol = Candidate(result, CropInput(text="정수장 수 4곳"), "2019 상수도 사업 현황 · 해솔군", 0)
+    assert check(Reading(0, text="4곳"), SubQuestion(0, "솔뫼군의 2019년 정수장 수는?"), haesol, False, "") \
+        .startswith("솔뫼군 is not named")
     other = Candidate(result, CropInput(text="정수장 수 7곳"), "2019 상수도 사업 현황 · 한내군", 0)
     refused = check(Reading(0, text="7곳"), SubQuestion(0, "솔뫼군의 2019년 정수장 수는?"), other, False, "")
     assert refused.startswith("솔뫼군 is not named")
