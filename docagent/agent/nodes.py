@@ -27,6 +27,10 @@ NUMERIC_OPS = frozenset(Op) - {Op.NONE}
 # Running headers and footers repeat on every page: never the evidence of an answer. (Captions
 # and section headers stay: on scans a body line is often labelled one, measured: bench.ask_accuracy.)
 NOT_EVIDENCE = frozenset({"page-header", "page-footer"})
+# A series is read from tables and charts only, which a question's words often rank below the
+# paragraphs that introduce them (all the more where a scan lost the entity's name): the
+# search for one reaches this many times deeper before the rest are set aside.
+SERIES_REACH = 5
 
 
 @dataclass
@@ -74,7 +78,8 @@ class Nodes:
         found: dict[int, list[Candidate]] = {}
         for sub in self.open_subs(state):
             seen = set(tried.get(sub.id, []))
-            hits = [c for c in self.retriever.retrieve(sub.text, min(depth, 200))
+            reach = depth * SERIES_REACH if sub.series else depth
+            hits = [c for c in self.retriever.retrieve(sub.text, min(reach, 200))
                     if c.crop_id not in seen and c.result["kind"] not in NOT_EVIDENCE]
             if sub.series:
                 hits = [c for c in hits if c.crop.table is not None]

@@ -48,6 +48,19 @@ def test_retrieve_searches_each_open_sub_question() -> None:
     assert len(retriever.queries) == 2 and set(update["candidates"]) == {0, 1}
 
 
+def test_a_series_is_looked_for_deeper_than_the_paragraphs_that_outrank_its_table() -> None:
+    # the question's words rank the paragraphs that introduce a chart over the chart itself
+    prose = [_candidate(rank=i, text=f"영업이익은 해마다 늘었다 ({i}).", crop_id=str(i)) for i in range(6)]
+    table = _candidate(rank=6, crop_id="9")
+    retriever = FakeRetriever([*prose, table])
+    nodes = Nodes(retriever, ExtractiveBackend())
+    state = {"question": "q", "k": 3, **nodes.plan({"question": "한빛전자의 영업이익이 가장 많았던 해는?"})}
+    assert state["plan"].subs[0].series
+    update = nodes.retrieve(state)
+    assert [c.crop_id for c in update["candidates"][0]] == ["9"]
+    assert retriever.queries[0][1] > 6
+
+
 def test_read_and_verify_find_both_cells_with_their_boxes() -> None:
     nodes = Nodes(FakeRetriever([_candidate()]), ExtractiveBackend())
     state = run_until_verify(nodes, "한빛전자의 2021년 대비 2023년 영업이익 증가폭은?")
