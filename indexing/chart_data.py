@@ -137,13 +137,13 @@ def _rereader(image: Image.Image, box: Box, marks: Marks, labels: list[Label], a
     numbers = sorted(lb.box.height for lb in labels if lb.number is not None)
     if axis is None or not numbers:
         return None
-    decimals = Counter(v.decimals for v in values).most_common(1)[0][0] if values else axis.decimals
+    decimals = usual_decimals(values, axis)
 
     def accept(label: Label, measured: float) -> str | None:
         # a label read alone keeps the chart's decimals: "6" by a point printed 6.5 lost them
         if _agrees(label.number, measured, axis) and label.decimals == decimals:
             return label.text
-        return _point_lost(label, measured, axis) or _comma_lost(label, measured, axis)
+        return _point_lost(label, measured, axis) or _comma_lost(label, measured, axis, decimals)
 
     return label_rereader(image, box, marks, numbers[len(numbers) // 2], _slot(cats), accept)
 
@@ -304,6 +304,14 @@ def _same_grouping(values: list[Label]) -> list[Label]:
     return [v for v in values if abs(v.number) < 1000 or ("," in v.text) == style]
 
 
+def usual_decimals(values: Sequence[Label], axis: Axis) -> int:
+    """The decimals most of a chart's printed values print: whether a point in a label is a
+    thousands comma misread. Not the axis' decimals, the most any value prints: one ``3,270``
+    misread ``3.270`` would make an integer chart's three, and then no comma could be put
+    back."""
+    return Counter(v.decimals for v in values).most_common(1)[0][0] if values else axis.decimals
+
+
 def _assign(marks: dict[tuple[int, int], tuple[Box, float | None]], values: list[Label],
             axis: Axis | None, gap, reread=None) -> dict[tuple[int, int], Cell]:
     """Each mark takes the nearest free printed number that agrees with its measure (or does
@@ -336,8 +344,9 @@ def _assign(marks: dict[tuple[int, int], tuple[Box, float | None]], values: list
 
 def _point_lost(label: Label, measured: float | None, axis: Axis | None) -> str | None:
     """``label`` with the decimal point that OCR dropped put back ("34" for a printed "3.4"
-    by its mark), where the chart prints decimals and the mended value agrees with the
-    measure; else None. A scan's small point is the first glyph to go, next to a line."""
+    by its mark), where the chart prints decimals (the axis' or a value's: on a scan the
+    points of most values may be lost) and the mended value agrees with the measure; else
+    None. A scan's small point is the first glyph to go, next to a line."""
     digits = label.text.rstrip("%")
     if axis is None or measured is None or not axis.decimals or not digits.isdigit() \
             or len(digits) <= axis.decimals:
@@ -352,11 +361,12 @@ def _point_lost(label: Label, measured: float | None, axis: Axis | None) -> str 
 _POINT_FOR_COMMA = re.compile(r"(-?\d{1,3})\.(\d{3})")
 
 
-def _comma_lost(label: Label, measured: float, axis: Axis) -> str | None:
+def _comma_lost(label: Label, measured: float, axis: Axis, decimals: int) -> str | None:
     """``label`` with the thousands comma that OCR read as a point put back ("3.270" for a
-    printed 3,270), where the chart prints no decimals and the mended value agrees."""
+    printed 3,270), where the chart prints no decimals (``usual_decimals``) and the mended
+    value agrees."""
     m = _POINT_FOR_COMMA.fullmatch(label.text)
-    if axis.decimals or m is None or not _agrees(float(m[1] + m[2]), measured, axis):
+    if decimals or m is None or not _agrees(float(m[1] + m[2]), measured, axis):
         return None
     return f"{m[1]},{m[2]}"
 

@@ -8,7 +8,7 @@ import pymupdf
 import pytest
 from PIL import Image
 
-from indexing.chart_data import _comma_lost
+from indexing.chart_data import _comma_lost, usual_decimals
 from indexing.chart_labels import label_rereader, label_zones
 from indexing.chart_marks import Marks
 from indexing.chart_words import Axis, Label
@@ -57,10 +57,20 @@ def test_a_label_is_looked_for_over_a_bar_and_over_or_under_a_point():
 def test_a_thousands_comma_read_as_a_point_is_put_back_where_the_chart_has_no_decimals():
     axis = Axis(ticks=[], slope=1.0, offset=0.0, low=0.0, high=5000.0, decimals=0)
     label = Label("3.270", Box(0, 0, 10, 5, Space.PAGE), 3.27, 3)
-    assert _comma_lost(label, 3267.9, axis) == "3,270"
-    assert _comma_lost(label, 1000.0, axis) is None  # 3,270 is not what the mark measures
-    axis.decimals = 1
-    assert _comma_lost(label, 3267.9, axis) is None  # the chart prints decimals: 3.270 may be one
+    assert _comma_lost(label, 3267.9, axis, 0) == "3,270"
+    assert _comma_lost(label, 1000.0, axis, 0) is None  # 3,270 is not what the mark measures
+    assert _comma_lost(label, 3267.9, axis, 1) is None  # the chart prints decimals: 3.270 may be one
+
+
+def test_the_decimals_a_garbled_label_is_mended_to_are_those_most_values_print():
+    # read_chart raises the axis' decimals to the most any value prints: the misread 3.270
+    # alone would make them three, and its comma would never be put back
+    axis = Axis(ticks=[], slope=1.0, offset=0.0, low=0.0, high=5000.0, decimals=3)
+    values = [Label(t, Box(0, 0, 10, 5, Space.PAGE), n, d)
+              for t, n, d in (("1,250", 1250.0, 0), ("2,980", 2980.0, 0), ("3.270", 3.27, 3))]
+    assert usual_decimals(values, axis) == 0
+    assert _comma_lost(values[2], 3267.9, axis, usual_decimals(values, axis)) == "3,270"
+    assert usual_decimals([], axis) == 3
 
 
 def test_a_label_read_alone_must_keep_the_chart_s_decimals():
