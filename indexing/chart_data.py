@@ -89,7 +89,7 @@ def read_chart(words: list[Word], box: Box, drawings: list[dict] | None = None,
     values = _free_values(labels, axis, cats, keys, top)
     if axis is not None:
         axis.decimals = max([axis.decimals] + [v.decimals for v in values])
-    reread = _rereader(image, box, marks, labels, axis, cats, values) if image is not None else None
+    reread = _rereader(image, box, marks, labels, axis, cats) if image is not None else None
     if bars:
         return _grid(cats, *_bars(bars, axis, cats, keys, values, top, reread))
     points = [p for p in _points(marks, cats) if centre_in(p.box, plot)]
@@ -130,17 +130,15 @@ def _line_read_as_text(word: Word) -> bool:
 
 
 def _rereader(image: Image.Image, box: Box, marks: Marks, labels: list[Label], axis: Axis | None,
-              cats: list[Label], values: Sequence[Label] = ()):
+              cats: list[Label]):
     """Reads a scanned mark's label on its own (``indexing.chart_labels``); None without an
-    axis to measure against. A label read so must print the decimals most of the chart's
-    printed values print (one misread ``3.270`` must not make an integer chart's rule)."""
+    axis to measure against. A label read so must print ``decimals``, those of the labels
+    that matched their marks (``_assign``): ``6`` by a point printed 6.5 lost its last digit."""
     numbers = sorted(lb.box.height for lb in labels if lb.number is not None)
     if axis is None or not numbers:
         return None
-    decimals = usual_decimals(values, axis)
 
-    def accept(label: Label, measured: float) -> str | None:
-        # a label read alone keeps the chart's decimals: "6" by a point printed 6.5 lost them
+    def accept(label: Label, measured: float, decimals: int) -> str | None:
         if _agrees(label.number, measured, axis) and label.decimals == decimals:
             return label.text
         return _point_lost(label, measured, axis) or _comma_lost(label, measured, axis, decimals)
@@ -304,6 +302,16 @@ def _same_grouping(values: list[Label]) -> list[Label]:
     return [v for v in values if abs(v.number) < 1000 or ("," in v.text) == style]
 
 
+def _matched_decimals(cells: dict[tuple[int, int], Cell], values: Sequence[Label], axis: Axis | None) -> int:
+    """The decimals most labels that matched their marks print, their lost points put back
+    (``34`` by a point at 3.4 prints one); those most printed values print where none did.
+    On a scan, most labels can lose their points: ``34``, ``31`` and ``33.1`` print one."""
+    printed = [p[1] for c in cells.values() if (p := parse_number(c.text)) is not None]
+    if printed:
+        return Counter(printed).most_common(1)[0][0]
+    return usual_decimals(values, axis) if axis is not None else 0
+
+
 def usual_decimals(values: Sequence[Label], axis: Axis) -> int:
     """The decimals most of a chart's printed values print: whether a point in a label is a
     thousands comma misread. Not the axis' decimals, the most any value prints: one ``3,270``
@@ -333,8 +341,9 @@ def _assign(marks: dict[tuple[int, int], tuple[Box, float | None]], values: list
         if key not in cells and i not in taken:
             cells[key] = Cell(text, values[i].box)
             taken.add(i)
+    decimals = _matched_decimals(cells, values, axis)
     for key, (box, measured) in marks.items():
-        if key not in cells and reread is not None and (cell := reread(box, measured)) is not None:
+        if key not in cells and reread is not None and (cell := reread(box, measured, decimals=decimals)) is not None:
             cells[key] = cell
         if key not in cells:
             text = axis.format(measured) if axis and measured is not None else ""
