@@ -19,6 +19,7 @@ into one word, and a line is cut where a gap is wide enough to be a column or ce
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from functools import partial
 from statistics import median
@@ -234,12 +235,24 @@ def build_lines(words: list[Word], block: int = 0) -> list[OcrLine]:
             merged[-1] = _glue(merged[-1], word)
         else:
             merged.append(word)
+    merged = [_count_comma(w) for w in merged]
     segments: list[list[Word]] = [[merged[0]]]
     for prev, word in zip(merged, merged[1:], strict=False):
         if word.box.x0 - prev.box.x1 > SPLIT_GAP * height:
             segments.append([])
         segments[-1].append(word)
     return [OcrLine.of(seg, block) for seg in segments]
+
+
+# A count of whole things with a point before three digits: the point is a thousands comma
+# misread ("8.309명" for 8,309명); nobody counts 8.309 people.
+_POINT_IN_COUNT = re.compile(r"(?<![\d.,])[1-9]\d{0,2}(?:\.\d{3})+"
+                             r"(?=(?:명|개소|개|건|곳|대|척|가구|세대|권|편|회|채|마리)(?!\w*\d))")
+
+
+def _count_comma(word: Word) -> Word:
+    text = _POINT_IN_COUNT.sub(lambda m: m.group(0).replace(".", ","), word.text)
+    return word if text == word.text else replace(word, text=text)
 
 
 def glue_syllable_runs(words: list[Word], height: float, min_run: int = 2) -> list[Word]:

@@ -370,3 +370,14 @@ def test_thin_gray_rules_are_found_at_scan_resolution():
         draw.line([(x, 100), (x, 300)], fill=80, width=1)
     grids = tables.find_ruled_grids(image, 300.0)
     assert len(grids) == 1 and len(grids[0].cols) == 4 and len(grids[0].rows) == 3
+
+
+def test_a_point_before_three_digits_of_a_count_is_a_thousands_comma():
+    def line(*texts: str) -> str:
+        words = [Word(t, Box(100 * i, 0, 100 * i + 80, 12, Space.PAGE), 90.0) for i, t in enumerate(texts)]
+        return ocr.build_lines(words)[0].text
+
+    assert line("임직원은", "8.309명이다.") == "임직원은 8,309명이다."
+    assert line("가입자", "1.234.567명") == "가입자 1,234,567명"
+    # a measure, a ratio or a sum of money may print three decimals
+    assert line("3.5명", "2.500억", "0.125건당", "8.309") == "3.5명 2.500억 0.125건당 8.309"
