@@ -228,7 +228,7 @@ def _listen(paths: WarmPaths) -> socket.socket:
 def warm_up(settings: Settings) -> None:
     """Load what every search needs; the first Kiwi analysis costs as much as building Kiwi."""
     from docagent.indexes import embedder_for
-    from docagent.pagewriter import analyzer
+    from docagent.passages import analyzer  # not via pagewriter: that imports PyMuPDF (0.45 s)
     from docagent.search import search  # noqa: F401  (its imports are a second of the cost)
 
     analyzer().index_terms("2023년 회사의 매출액은 얼마인가")
