@@ -16,6 +16,8 @@ import numpy as np
 
 from indexing.mosaic import PixelBox
 
+UNSURE_CONF = 40.0  # below this a word is dropped (ocr_image's min_confidence)
+TOUCH = 0.3  # pieces this close (in line heights) are one printed word
 SPLIT_GAP = 2.5  # a gap wider than this many line heights ends a segment (a column boundary)
 SEGMENT_PAD = 0.1  # blank margin kept around a segment, in line heights (0.25 read less Latin)
 INK_LEVEL = 128  # gray below this is ink
@@ -143,16 +145,30 @@ def _line_segments(reads: list[Read], start: int, stop: int, ink: np.ndarray) ->
 
 
 def _runs(line: list[Read], height: float) -> list[tuple[int, int]]:
-    """(first, last) indexes in ``line`` of its runs of re-readable words."""
+    """(first, last) indexes in ``line`` of its runs of re-readable words, with an unsure word
+    that touches one (``기`` at confidence 0 and ``.516`` for a cell's 2,516: the number's
+    first glyphs taken for a syllable)."""
     runs: list[list[int]] = []
     for i, r in enumerate(line):
-        if not rereadable(r.text):
+        if not (rereadable(r.text) or _unsure_beside_number(line, i, height)):
             continue
         if runs and runs[-1][1] == i - 1 and r.box[0] - line[i - 1].box[2] <= SPLIT_GAP * height:
             runs[-1][1] = i
         else:
             runs.append([i, i])
     return [(a, b) for a, b in runs]
+
+
+def _unsure_beside_number(line: list[Read], i: int, height: float) -> bool:
+    """``line[i]`` is read too unsure to be kept and touches a re-readable word with a digit."""
+    if line[i].conf >= UNSURE_CONF:
+        return False
+    for j in (i - 1, i + 1):
+        if 0 <= j < len(line) and rereadable(line[j].text) and any(ch.isdigit() for ch in line[j].text):
+            left, right = sorted((line[i], line[j]), key=lambda r: r.box[0])
+            if right.box[0] - left.box[2] <= TOUCH * height:
+                return True
+    return False
 
 
 def _edge(columns: np.ndarray, x: int, step: int, reach: int, pad: int) -> int:

@@ -294,6 +294,17 @@ def test_segments_are_runs_without_hangul_syllables():
     assert spans == [(1, 3), (4, 5), (6, 7)]
 
 
+def test_an_unsure_syllable_touching_a_number_joins_its_segment():
+    # a cell's 2,516 read 기 (confidence 0) and .516: the number's first glyphs went to the
+    # syllable, and the Latin pass read only .516 again
+    reads = [read("2022", 0, 40), read("년", 42, 60), read("기", 200, 218, conf=0.0),
+             read(".516", 217, 265, conf=32.0), read("기", 320, 338, conf=0.0), read("구조", 400, 440)]
+    spans = [(s.start, s.stop) for s in ocr_segments.find_segments(reads, np.zeros((60, 500), bool))]
+    assert spans == [(0, 1), (2, 4)]  # the second 기 touches no number: not read again
+    sure = [read("기", 200, 218, conf=90.0), read(".516", 217, 265, conf=32.0)]
+    assert [(s.start, s.stop) for s in ocr_segments.find_segments(sure, np.zeros((60, 500), bool))] == [(1, 2)]
+
+
 def test_segments_split_at_a_column_gap():
     reads = [read("2021", 0, 40), read("3,450", 200, 240)]  # 160 px apart, line height 20
     spans = [(s.start, s.stop) for s in ocr_segments.find_segments(reads, np.zeros((40, 300), bool))]
