@@ -160,15 +160,14 @@ def _runs(line: list[Read], height: float) -> list[tuple[int, int]]:
 
 
 def _unsure_beside_number(line: list[Read], i: int, height: float) -> bool:
-    """``line[i]`` is read too unsure to be kept and touches a re-readable word with a digit."""
-    if line[i].conf >= UNSURE_CONF:
+    """``line[i]`` is read too unsure to be kept and touches a re-readable word with a digit
+    after it: a number's first glyphs taken for a syllable. Not one after a number: that is
+    its Korean unit or ending (``ha이다``), which the Latin pass would turn into junk."""
+    if line[i].conf >= UNSURE_CONF or i + 1 >= len(line):
         return False
-    for j in (i - 1, i + 1):
-        if 0 <= j < len(line) and rereadable(line[j].text) and any(ch.isdigit() for ch in line[j].text):
-            left, right = sorted((line[i], line[j]), key=lambda r: r.box[0])
-            if right.box[0] - left.box[2] <= TOUCH * height:
-                return True
-    return False
+    nxt = line[i + 1]
+    return rereadable(nxt.text) and any(ch.isdigit() for ch in nxt.text) \
+        and nxt.box[0] - line[i].box[2] <= TOUCH * height
 
 
 def _edge(columns: np.ndarray, x: int, step: int, reach: int, pad: int) -> int:

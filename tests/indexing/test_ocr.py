@@ -298,9 +298,11 @@ def test_an_unsure_syllable_touching_a_number_joins_its_segment():
     # a cell's 2,516 read 기 (confidence 0) and .516: the number's first glyphs went to the
     # syllable, and the Latin pass read only .516 again
     reads = [read("2022", 0, 40), read("년", 42, 60), read("기", 200, 218, conf=0.0),
-             read(".516", 217, 265, conf=32.0), read("기", 320, 338, conf=0.0), read("구조", 400, 440)]
-    spans = [(s.start, s.stop) for s in ocr_segments.find_segments(reads, np.zeros((60, 500), bool))]
-    assert spans == [(0, 1), (2, 4)]  # the second 기 touches no number: not read again
+             read(".516", 217, 265, conf=32.0), read("기", 320, 338, conf=0.0), read("구조", 400, 440),
+             read("1,886.9", 500, 560), read("ha이다", 561, 600, conf=20.0)]
+    spans = [(s.start, s.stop) for s in ocr_segments.find_segments(reads, np.zeros((60, 700), bool))]
+    # the second 기 touches no number, and a unit after a number is Korean: neither is read again
+    assert spans == [(0, 1), (2, 4), (6, 7)]
     sure = [read("기", 200, 218, conf=90.0), read(".516", 217, 265, conf=32.0)]
     assert [(s.start, s.stop) for s in ocr_segments.find_segments(sure, np.zeros((60, 500), bool))] == [(1, 2)]
 
