@@ -341,7 +341,7 @@ def _assign(marks: dict[tuple[int, int], tuple[Box, float | None]], values: list
         if key not in cells and i not in taken:
             cells[key] = Cell(text, values[i].box)
             taken.add(i)
-    decimals = _matched_decimals(cells, values, axis)
+    decimals = _matched_decimals(cells, values, axis) if reread is not None else 0
     for key, (box, measured) in marks.items():
         if key not in cells and reread is not None and (cell := reread(box, measured, decimals=decimals)) is not None:
             cells[key] = cell

@@ -24,10 +24,10 @@ from indexing.chart_table import Cell, cx
 from indexing.chart_words import Label, labels_of
 from indexing.geometry import Box
 from indexing.ocr import ocr_image
+from indexing.ocr_segments import INK_LEVEL  # a label is printed dark, a gridline light
 
 LINE_PSM = 7  # the cut is one line of text
 RULE_SPAN = 0.8  # a row or column of a cut inked over this share of it is a rule, not a glyph
-INK_LEVEL = 128  # gray below this is ink: a label is printed dark, a gridline light
 # Enlarged before reading (a label is about 20 pixels tall at 200 dpi) at two sizes, and a
 # third where they differ: Tesseract misreads a clean digit of a lone number now and then
 # (3,955 for 3,953, within any measure's reach), so a number is taken only where two read it.
@@ -40,9 +40,9 @@ def label_rereader(image: Image.Image, box: Box, marks: Marks, height: float, sl
                    accept: Callable[[Label, float, int], str | None]
                    ) -> Callable[[Box, float | None, bool, int], Cell | None]:
     """``read(mark, measured, point, decimals)``: the cell of the label read by ``mark`` that
-    ``accept`` takes for its ``measured`` value printed with ``decimals``, or None. ``image`` renders exactly ``box``; ``height``
-    is the printed numbers' height and ``slot`` the categories' spacing, in points. The marks
-    are erased once, at the first read."""
+    ``accept`` takes for its ``measured`` value printed with ``decimals``, or None. ``image``
+    renders exactly ``box``; ``height`` is the printed numbers' height and ``slot`` the
+    categories' spacing, in points. The marks are erased once, at the first read."""
     clean: list[Image.Image] = []
 
     def read(mark: Box, measured: float | None, point: bool, decimals: int) -> Cell | None:

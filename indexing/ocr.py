@@ -33,7 +33,7 @@ from indexing.geometry import Box, Space, union_of
 from indexing.model import Word
 from indexing.mosaic import locate, paste, plan
 from indexing.ocr_large import band_mosaic, find_bands, is_band_read, merge_bands, place
-from indexing.ocr_segments import INK_LEVEL, SPLIT_GAP, Read, find_segments, merge
+from indexing.ocr_segments import INK_LEVEL, MIN_CONFIDENCE, SPLIT_GAP, Read, find_segments, merge
 from indexing.ocr_unsure import SQUARE_PSM, reread_unsure
 from indexing.render import render_page
 from indexing.tesseract import OcrUnavailableError  # noqa: F401  (callers import it from here)
@@ -118,7 +118,7 @@ def ocr_page(page: pymupdf.Page, dpi: float = DEFAULT_DPI, languages: str = DEFA
 
 def ocr_image(image: Image.Image, dpi: float, *, origin: tuple[float, float] = (0.0, 0.0),
               languages: str = DEFAULT_LANGUAGES, psm: int = DEFAULT_PSM,
-              min_confidence: float = 40.0, single_pass: bool = False) -> OcrResult:
+              min_confidence: float = MIN_CONFIDENCE, single_pass: bool = False) -> OcrResult:
     """Read ``image`` (rendered at ``dpi``, its top-left at page point ``origin``).
 
     ``single_pass`` reads all of ``languages`` in one Tesseract call, as before the two

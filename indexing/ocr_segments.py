@@ -16,7 +16,7 @@ import numpy as np
 
 from indexing.mosaic import PixelBox
 
-UNSURE_CONF = 40.0  # below this a word is dropped (ocr_image's min_confidence)
+MIN_CONFIDENCE = 40.0  # a word read below this is dropped (ocr_image's default)
 TOUCH = 0.3  # pieces this close (in line heights) are one printed word
 SPLIT_GAP = 2.5  # a gap wider than this many line heights ends a segment (a column boundary)
 SEGMENT_PAD = 0.1  # blank margin kept around a segment, in line heights (0.25 read less Latin)
@@ -163,7 +163,7 @@ def _unsure_beside_number(line: list[Read], i: int, height: float) -> bool:
     """``line[i]`` is read too unsure to be kept and touches a re-readable word with a digit
     after it: a number's first glyphs taken for a syllable. Not one after a number: that is
     its Korean unit or ending (``ha이다``), which the Latin pass would turn into junk."""
-    if line[i].conf >= UNSURE_CONF or i + 1 >= len(line):
+    if line[i].conf >= MIN_CONFIDENCE or i + 1 >= len(line):
         return False
     nxt = line[i + 1]
     return rereadable(nxt.text) and any(ch.isdigit() for ch in nxt.text) \

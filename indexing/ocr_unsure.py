@@ -23,7 +23,7 @@ from PIL import Image
 
 from indexing.mosaic import PixelBox
 from indexing.ocr_charset import UNREAD
-from indexing.ocr_segments import INK_LEVEL, Read
+from indexing.ocr_segments import INK_LEVEL, Read, rereadable
 
 SURE = 60.0  # a syllable read alone at this confidence or more is kept
 MAX_SQUARES = 6  # an unsure run wider than this many syllables is not one word
@@ -37,21 +37,25 @@ Reader = Callable[[Image.Image], list[Read]]  # Tesseract's words for an image (
 def reread_unsure(image: Image.Image, reads: list[Read], read: Reader, *, below: float) -> list[Read]:
     """``reads`` with each Korean word read at less than ``below`` confidence, on a line of
     confident Hangul, replaced by its squares read alone: the syllables read surely, ``UNREAD``
-    for the others (left as it is where fewer than half are read surely). A page has a few such words at most, so every square is its own call."""
+    for the others (left as it is where fewer than half are read surely). A page has a few
+    such words at most, so every square is its own call."""
+    unsure = [i for i, r in enumerate(reads) if _unsure_hangul(r, below)]
+    if not unsure:  # most pages: no ink mask to make
+        return reads
     gray = image.convert("L")
     ink = np.asarray(gray) < INK_LEVEL
-    out: list[Read] = []
-    for r in reads:
-        squares = syllable_squares(r, _peers(reads, r, below), ink) if _unsure_hangul(r, below) else []
-        word = _word([_syllable(read(_padded(gray, box)), box) for box in squares], squares, r.line)
-        out.append(word or r)
+    out = list(reads)
+    for i in unsure:
+        r = reads[i]
+        squares = syllable_squares(r, _peers(reads, r, below), ink)
+        out[i] = _word([_syllable(read(_padded(gray, box)), box) for box in squares], squares, r.line) or r
     return out
 
 
 def _unsure_hangul(r: Read, below: float) -> bool:
     """Read unsure, and as Korean: a number or Latin read unsure is the Latin pass's to read
     again, and its squares are no syllables."""
-    return r.conf < below and any("가" <= ch <= "힣" for ch in r.text)
+    return r.conf < below and not rereadable(r.text)
 
 
 def syllable_squares(r: Read, peers: list[Read], ink: np.ndarray) -> list[PixelBox]:
@@ -135,7 +139,7 @@ def _padded(gray: Image.Image, box: PixelBox) -> Image.Image:
 def _syllable(words: list[Read], box: PixelBox) -> Read | None:
     """A square's reading where it is one Hangul syllable read surely (a dot read beside it
     aside)."""
-    hangul = [w for w in words if any("가" <= ch <= "힣" for ch in w.text)]
+    hangul = [w for w in words if not rereadable(w.text)]
     if len(hangul) != 1 or len(hangul[0].text) != 1 or hangul[0].conf < SURE:
         return None
     return Read(hangul[0].text, hangul[0].conf, box, hangul[0].line)
